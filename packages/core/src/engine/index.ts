@@ -1,0 +1,3 @@
+export type { BackendKind, EngineInfo, EngineOptions } from './engine.js';
+export { engineInfo, hasKernel, initEngine } from './engine.js';
+export { tf } from './tf.js';

@@ -1,0 +1,12 @@
+/**
+ * @mechlens/core — the tensor engine, Hugging Face checkpoints and the hooked transformer.
+ *
+ * @example
+ * import { initEngine, engineInfo, tf } from '@mechlens/core';
+ * await initEngine();
+ * console.log(engineInfo());
+ * const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 4]));
+ */
+
+export type { BackendKind, EngineInfo, EngineOptions } from './engine/index.js';
+export { engineInfo, hasKernel, initEngine, tf } from './engine/index.js';

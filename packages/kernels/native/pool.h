@@ -1,0 +1,22 @@
+// A persistent thread pool shared by every kernel: workers spin briefly after each job, then sleep.
+// Work is split into chunks claimed dynamically (an atomic counter), so a core busy with V8's garbage
+// collector simply claims fewer chunks. The calling thread always takes part.
+#pragma once
+#include <cstdint>
+#include <functional>
+
+namespace ml {
+
+// Number of threads (including the caller) that parallel_for uses.
+int num_threads();
+// Re-creates the pool with n threads (n >= 1). Safe between kernel calls only.
+void set_num_threads(int n);
+
+// Calls fn(begin, end) on disjoint chunks covering [0, n); chunks have at least `grain` items.
+// Runs inline when n is small, when only one thread is configured, or when called from inside a job.
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+// Calls fn(thread_index, thread_count) exactly once on each pool thread (the caller is index 0).
+void parallel_run(const std::function<void(int, int)>& fn);
+
+}  // namespace ml
