@@ -10,3 +10,5 @@
 
 export type { BackendKind, EngineInfo, EngineOptions } from './engine/index.js';
 export { engineInfo, hasKernel, initEngine, tf } from './engine/index.js';
+export * from './io/index.js';
+export * from './model/index.js';
