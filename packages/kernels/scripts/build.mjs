@@ -112,7 +112,8 @@ for (const src of sources) {
   const srcPath = join(nativeDir, src);
   const stale =
     force || !existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(srcPath).mtimeMs, newestHeader);
-  if (stale) jobs.push({ src, obj, args: [...baseFlags, ...flags, '-c', srcPath, '-o', `${obj}.tmp`] });
+  const tmp = `${obj}.${process.pid}.tmp`;
+  if (stale) jobs.push({ src, obj, tmp, args: [...baseFlags, ...flags, '-c', srcPath, '-o', tmp] });
 }
 
 const parallel = Math.max(1, Math.min(cpus().length, 4));
@@ -122,10 +123,12 @@ async function worker() {
   while (next < jobs.length) {
     const job = jobs[next++];
     const r = await run(cxx, job.args);
-    if (r.code !== 0) failures.push(`${job.src}:\n${r.err}`);
-    else {
+    if (r.code !== 0) {
+      failures.push(`${job.src}:\n${r.err}`);
+      rmSync(job.tmp, { force: true });
+    } else {
       if (r.err && verbose) process.stderr.write(r.err);
-      renameSync(`${job.obj}.tmp`, job.obj);
+      renameSync(job.tmp, job.obj);
     }
   }
 }
@@ -133,16 +136,24 @@ const t0 = Date.now();
 await Promise.all(Array.from({ length: parallel }, worker));
 if (failures.length) {
   console.error(failures.join('\n'));
-  warn(`compile failed: ${failures.map((f) => f.split(':')[0]).join(', ')}`);
+  if (process.env.CI || process.argv.includes('--strict')) warn(`compile failed: ${failures.map((f) => f.split(':')[0]).join(', ')}`);
 }
+// Link every object that exists (a file that failed to compile keeps its previous object, if any).
+const linkable = objects.filter((o) => existsSync(o));
 const needLink = force || jobs.length > 0 || !existsSync(outFile);
 if (needLink) {
-  const r = await run(cxx, ['-shared', '-pthread', '-o', `${outFile}.tmp`, ...objects]);
+  const tmpOut = `${outFile}.${process.pid}.tmp`;
+  const r = await run(cxx, ['-shared', '-pthread', '-o', tmpOut, ...linkable]);
   if (r.code !== 0) {
     console.error(r.err);
+    rmSync(tmpOut, { force: true });
     warn('link failed');
   }
-  renameSync(`${outFile}.tmp`, outFile);
+  renameSync(tmpOut, outFile);
+}
+if (failures.length) {
+  console.warn(`[@mechlens/kernels] some files failed to compile: ${failures.map((f) => f.split(':')[0]).join(', ')}`);
+  process.exit(0);
 }
 rmSync(failFile, { force: true });
 console.log(
