@@ -12,3 +12,4 @@ export type { BackendKind, EngineInfo, EngineOptions } from './engine/index.js';
 export { engineInfo, hasKernel, initEngine, tf } from './engine/index.js';
 export * from './io/index.js';
 export * from './model/index.js';
+export * from './analysis/index.js';
