@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,27 @@ describe('engine', () => {
   it('computes gradients (gradients are registered)', () => {
     const g = tf.grad((x: tf.Tensor) => x.square().sum())(tf.tensor1d([1, 2, 3]));
     expect(Array.from(g.dataSync())).toEqual([2, 4, 6]);
+  });
+
+  it('works from plain Node ESM too (gradients and chained ops registered on the one tfjs-core)', () => {
+    const file = join(root, 'packages/core/test/.plain-node-check.mjs');
+    writeFileSync(
+      file,
+      "import { initEngine, tf } from '@mechlens/core';\n" +
+        'await initEngine();\n' +
+        'const g = tf.grad((x) => x.square().sum())(tf.tensor1d([1, 2, 3]));\n' +
+        'console.log(JSON.stringify(Array.from(g.dataSync())));\n',
+    );
+    try {
+      const r = spawnSync(process.execPath, ['--conditions=mechlens-source', '--import', 'tsx', file], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      expect(r.stderr).not.toMatch(/Error/);
+      expect(r.stdout.trim().split('\n').pop()).toBe('[2,4,6]');
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 
   it('rejects an unknown MECHLENS_BACKEND with the list of engines', async () => {

@@ -106,6 +106,8 @@ async function choose(opts: EngineOptions): Promise<EngineInfo> {
     return { backend: 'wasm', native: false, simd: null, threads: 1, reason: why };
   }
   await tf.setBackend('cpu');
+  // tfjs's cpu backend prints a "install tfjs-node" banner on first use; initEngine reports the engine itself.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   if (requested === 'cpu') {
     return { backend: 'cpu', native: false, simd: null, threads: 1, reason: `pure-JS tfjs cpu ${why}` };
   }

@@ -1,0 +1,145 @@
+/**
+ * `pnpm bench`: engine benchmarks, printed as tables with ratios and as JSON (last line of stdout, and
+ * bench/results/latest.json). Not part of `pnpm test`.
+ *
+ *   pnpm bench [--quick] [--full] [--skip-cpu] [--skip-python] [--only sgemm,gpt2,core]
+ *
+ * --quick: fewer repetitions. --full: also the all-weights gradient on pure-JS tfjs cpu (minutes).
+ * --skip-cpu: no pure-JS tfjs runs. --skip-python: no numpy/PyTorch reference.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { engineInfo, initEngine, tf } from '@mechlens/core';
+import { registerNativeKernels, unregisterNativeKernels } from '@mechlens/kernels';
+import { benchSgemm, DEFAULT_SGEMM_SHAPES } from '../packages/kernels/bench/sgemm.js';
+import { GPT2_SMALL, type Gpt2Measure, makeGpt2, timeIt } from './gpt2.js';
+import { numpySgemm, pythonHas, torchGpt2 } from './python.js';
+import { median, table } from './table.js';
+
+const argv = process.argv.slice(2);
+const flag = (f: string) => argv.includes(f);
+const only = (() => {
+  const i = argv.indexOf('--only');
+  return i >= 0 ? new Set(argv[i + 1].split(',')) : null;
+})();
+const want = (s: string) => !only || only.has(s);
+const quick = flag('--quick');
+const report: Record<string, unknown> = { date: new Date().toISOString() };
+
+function log(s = ''): void {
+  process.stdout.write(`${s}\n`);
+}
+
+async function sgemmSection(): Promise<void> {
+  log('\n## SGEMM (GFLOP/s, 2 threads unless MECHLENS_THREADS; median of interleaved rounds)');
+  const shapes = [...DEFAULT_SGEMM_SHAPES];
+  const npShapes = shapes.map((s) => {
+    const d = s.split('x').map(Number);
+    const [b, m, k, n] = d.length === 4 ? d : [1, ...d];
+    return [m, k, n, b] as [number, number, number, number];
+  });
+  const rounds = quick ? 2 : 4;
+  const ours: number[][] = shapes.map(() => []);
+  const viaTf: number[][] = shapes.map(() => []);
+  const numpy: number[][] = shapes.map(() => []);
+  const haveNumpy = !flag('--skip-python') && pythonHas('numpy');
+  for (let r = 0; r < rounds; r++) {
+    const res = await benchSgemm(shapes, quick ? 5 : 10, { viaTf: true });
+    res.forEach((x, i) => {
+      ours[i].push(x.gflops);
+      viaTf[i].push(x.tfGflops ?? Number.NaN);
+    });
+    if (haveNumpy) {
+      const np = numpySgemm(npShapes, quick ? 5 : 10);
+      np?.sgemm.forEach((x, i) => numpy[i].push(x.gflops));
+    }
+  }
+  const rows = shapes.map((s, i) => {
+    const o = median(ours[i]);
+    const n = numpy[i].length ? median(numpy[i]) : Number.NaN;
+    return { shape: s, native: o, viaTfMatMul: median(viaTf[i]), numpy: n, ratio: o / n };
+  });
+  log(
+    table(
+      ['shape [BxMxKxN]', 'native', 'tf.matMul', 'numpy', 'native/numpy'],
+      rows.map((r) => [r.shape, r.native, r.viaTfMatMul, r.numpy, r.ratio]),
+    ),
+  );
+  report.sgemm = rows;
+}
+
+async function gpt2Section(): Promise<void> {
+  const shape = GPT2_SMALL;
+  log(`\n## GPT-2-small-shaped model (random weights, batch 1, seq ${shape.seq}): seconds`);
+  const { model, ids } = await makeGpt2(shape);
+  const measures: Gpt2Measure[] = ['forward', 'grad_resid6', 'grad_all'];
+  const reps = quick ? 3 : 5;
+  const native: Record<string, number> = {};
+  for (const m of measures) native[m] = timeIt(model, ids, m, m === 'grad_all' ? Math.max(2, reps - 2) : reps);
+
+  const torch: Record<string, number> = {};
+  let torchSettings: unknown = null;
+  if (!flag('--skip-python') && pythonHas('torch')) {
+    const runs = torchGpt2({ ...shape }, reps);
+    if (runs) {
+      torchSettings = runs;
+      for (const m of measures) torch[m] = Math.min(...runs.map((r) => r[m]));
+    }
+  }
+  // Native again, interleaved after the reference, to damp the VM's drift.
+  for (const m of measures) {
+    native[m] = Math.min(native[m], timeIt(model, ids, m, m === 'grad_all' ? 2 : reps));
+  }
+
+  const cpu: Record<string, number> = {};
+  if (!flag('--skip-cpu')) {
+    unregisterNativeKernels('cpu');
+    try {
+      log('  (pure-JS tfjs cpu: one run each, this takes minutes)');
+      cpu.forward = timeIt(model, ids, 'forward', 1);
+      cpu.grad_resid6 = timeIt(model, ids, 'grad_resid6', 1);
+      if (flag('--full')) cpu.grad_all = timeIt(model, ids, 'grad_all', 1);
+    } finally {
+      registerNativeKernels('cpu');
+    }
+  }
+  model.dispose();
+  const rows = measures.map((m) => ({
+    measure: m,
+    native: native[m],
+    pureCpu: cpu[m] ?? Number.NaN,
+    speedupVsCpu: (cpu[m] ?? Number.NaN) / native[m],
+    torchBest: torch[m] ?? Number.NaN,
+    nativeOverTorch: native[m] / (torch[m] ?? Number.NaN),
+  }));
+  log(
+    table(
+      ['measure', 'native s', 'pure tfjs cpu s', 'cpu/native', 'PyTorch best s', 'native/PyTorch'],
+      rows.map((r) => [r.measure, r.native, r.pureCpu, r.speedupVsCpu, r.torchBest, r.nativeOverTorch]),
+    ),
+  );
+  if (!cpu.grad_all) log('  grad_all on pure-JS cpu skipped (pass --full; it runs for many minutes)');
+  report.gpt2 = { shape, rows, torchSettings };
+}
+
+async function main(): Promise<void> {
+  const info = await initEngine();
+  log(`# mechlens bench\nengine: ${JSON.stringify(info)}`);
+  report.engine = info;
+  if (want('sgemm')) await sgemmSection();
+  if (want('gpt2')) await gpt2Section();
+  const leaked = tf.memory().numTensors;
+  report.tensorsAlive = leaked;
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  log(`\nengine: ${engineInfo().reason}`);
+  log(JSON.stringify(report));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
+
