@@ -21,11 +21,22 @@ export type Gpt2Measure = 'forward' | 'grad_resid6' | 'grad_all';
 /** Builds the random model and one batch of token ids. */
 export async function makeGpt2(shape: Gpt2Shape): Promise<{ model: HookedTransformer; ids: number[][] }> {
   const model = await createRandomModel(
-    { nLayers: shape.layers, dModel: shape.d, nHeads: shape.heads, dMLP: shape.dmlp, dVocab: shape.vocab, nCtx: 1024 },
+    {
+      nLayers: shape.layers,
+      dModel: shape.d,
+      nHeads: shape.heads,
+      dMLP: shape.dmlp,
+      dVocab: shape.vocab,
+      nCtx: 1024,
+    },
     { seed: 1 },
   );
   let s = 12345;
-  const ids = [Array.from({ length: shape.seq }, () => (s = (s * 1103515245 + 12345) % 2 ** 31) % shape.vocab)];
+  const next = (): number => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s % shape.vocab;
+  };
+  const ids = [Array.from({ length: shape.seq }, next)];
   return { model, ids };
 }
 
@@ -70,7 +81,9 @@ export function runOnce(model: HookedTransformer, ids: number[][], what: Gpt2Mea
   } else {
     const params = allParams(model);
     tf.tidy(() => {
-      const { value, grads } = tf.valueAndGrads((..._ps: tf.Tensor[]) => crossEntropy(model.forward(ids), ids))(params);
+      const { value, grads } = tf.valueAndGrads((..._ps: tf.Tensor[]) =>
+        crossEntropy(model.forward(ids), ids),
+      )(params);
       value.dataSync();
       for (const g of grads) g.dataSync();
     });

@@ -52,7 +52,9 @@ async function sgemmSection(): Promise<void> {
     });
     if (haveNumpy) {
       const np = numpySgemm(npShapes, quick ? 5 : 10);
-      np?.sgemm.forEach((x, i) => numpy[i].push(x.gflops));
+      np?.sgemm.forEach((x, i) => {
+        numpy[i].push(x.gflops);
+      });
     }
   }
   const rows = shapes.map((s, i) => {
@@ -76,7 +78,8 @@ async function gpt2Section(): Promise<void> {
   const measures: Gpt2Measure[] = ['forward', 'grad_resid6', 'grad_all'];
   const reps = quick ? 3 : 5;
   const native: Record<string, number> = {};
-  for (const m of measures) native[m] = timeIt(model, ids, m, m === 'grad_all' ? Math.max(2, reps - 2) : reps);
+  for (const m of measures)
+    native[m] = timeIt(model, ids, m, m === 'grad_all' ? Math.max(2, reps - 2) : reps);
 
   const torch: Record<string, number> = {};
   let torchSettings: unknown = null;
@@ -142,4 +145,3 @@ main().catch((e) => {
   console.error(e);
   process.exit(1);
 });
-

@@ -8,8 +8,8 @@
  * const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 4]));
  */
 
+export * from './analysis/index.js';
 export type { BackendKind, EngineInfo, EngineOptions } from './engine/index.js';
 export { engineInfo, hasKernel, initEngine, tf } from './engine/index.js';
 export * from './io/index.js';
 export * from './model/index.js';
-export * from './analysis/index.js';

@@ -136,7 +136,8 @@ const t0 = Date.now();
 await Promise.all(Array.from({ length: parallel }, worker));
 if (failures.length) {
   console.error(failures.join('\n'));
-  if (process.env.CI || process.argv.includes('--strict')) warn(`compile failed: ${failures.map((f) => f.split(':')[0]).join(', ')}`);
+  if (process.env.CI || process.argv.includes('--strict'))
+    warn(`compile failed: ${failures.map((f) => f.split(':')[0]).join(', ')}`);
 }
 // Link every object that exists (a file that failed to compile keeps its previous object, if any).
 const linkable = objects.filter((o) => existsSync(o));
@@ -152,7 +153,9 @@ if (needLink) {
   renameSync(tmpOut, outFile);
 }
 if (failures.length) {
-  console.warn(`[@mechlens/kernels] some files failed to compile: ${failures.map((f) => f.split(':')[0]).join(', ')}`);
+  console.warn(
+    `[@mechlens/kernels] some files failed to compile: ${failures.map((f) => f.split(':')[0]).join(', ')}`,
+  );
   process.exit(0);
 }
 rmSync(failFile, { force: true });

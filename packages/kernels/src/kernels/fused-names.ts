@@ -15,4 +15,35 @@ export const FUSED_KERNELS = {
    * mask (key index > query index + offset gets probability 0; offset = k - q for a KV-cached step).
    */
   causalSoftmax: 'MechlensCausalSoftmax',
+  /** inputs {gate, up} (same shape), no attrs: silu(gate) * up (the llama / qwen2 gated MLP). */
+  siluMul: 'MechlensSiluMul',
+  /**
+   * inputs {x [B, T, H, D], cos, sin} with cos/sin `[T, rotDim]` or `[B, T, rotDim]`, attrs {rotDim}: rotary
+   * embedding in the rotate_half convention (dim i pairs with i + rotDim/2; dims >= rotDim pass through).
+   */
+  rotary: 'MechlensRotary',
+} as const;
+
+/**
+ * Names of the native gradient kernels behind the fused kernels' registered gradients (tfjs's `tf.grad`
+ * calls them; they have no gradients themselves, so second-order gradients through the fused kernels
+ * are not available).
+ */
+export const FUSED_GRAD_KERNELS = {
+  /** inputs {dy, x, gamma}, attrs {eps} → dx. */
+  layerNormGrad: 'MechlensLayerNormGrad',
+  /** inputs {dy, x, gamma, beta}, attrs {eps, withGamma} → [dgamma, dbeta] (or [dbeta] without gamma). */
+  layerNormParamGrad: 'MechlensLayerNormParamGrad',
+  /** inputs {dy, x, gamma}, attrs {eps} → dx. */
+  rmsNormGrad: 'MechlensRMSNormGrad',
+  /** inputs {dy, x, gamma}, attrs {eps} → dgamma. */
+  rmsNormParamGrad: 'MechlensRMSNormParamGrad',
+  /** inputs {dy, x}, attrs {approximate} → dx. */
+  geluGrad: 'MechlensGeluGrad',
+  /** inputs {dy, y} (y = the softmax output), attrs {scale, offset} → dscores. */
+  causalSoftmaxGrad: 'MechlensCausalSoftmaxGrad',
+  /** inputs {dy, gate, up}, attrs {wrt: 'gate' | 'up'} → dgate or dup. */
+  siluMulGrad: 'MechlensSiluMulGrad',
+  /** inputs {dy, cos, sin}, attrs {rotDim} → dx (the transposed rotation). */
+  rotaryGrad: 'MechlensRotaryGrad',
 } as const;

@@ -1,0 +1,19 @@
+// Reduction inner loops compiled for the avx2 ISA level (see reduce_body.inc).
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "reduce.h"
+#include "reduce_ops.h"
+#include "reduce_vexp.h"
+
+namespace ml {
+namespace reduce {
+namespace isa_avx2_impl {
+#include "reduce_body.inc"
+}  // namespace isa_avx2_impl
+
+const Isa& isa_avx2() { return isa_avx2_impl::table(); }
+
+}  // namespace reduce
+}  // namespace ml
