@@ -69,7 +69,10 @@ function allParams(model: HookedTransformer): tf.Tensor[] {
 /** One run of a measurement (the result is materialised and disposed). */
 export function runOnce(model: HookedTransformer, ids: number[][], what: Gpt2Measure): void {
   if (what === 'forward') {
-    tf.tidy(() => model.forward(ids).dataSync());
+    // (the block returns nothing: a tidy returning a typed array would walk every element)
+    tf.tidy(() => {
+      model.forward(ids).dataSync();
+    });
   } else if (what === 'grad_resid6') {
     const layer = Math.min(6, model.config.nLayers - 1);
     const { value, grads } = model.gradOfHooks(ids, [`blocks.${layer}.hook_resid_pre`], metric);

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { engineInfo, initEngine, tf } from '@mechlens/core';
 import { registerNativeKernels, unregisterNativeKernels } from '@mechlens/kernels';
 import { benchSgemm, DEFAULT_SGEMM_SHAPES } from '../packages/kernels/bench/sgemm.js';
+import { benchCore } from './core.js';
 import { GPT2_SMALL, type Gpt2Measure, makeGpt2, timeIt } from './gpt2.js';
 import { numpySgemm, pythonHas, torchGpt2 } from './python.js';
 import { median, table } from './table.js';
@@ -126,12 +127,25 @@ async function gpt2Section(): Promise<void> {
   report.gpt2 = { shape, rows, torchSettings };
 }
 
+async function coreSection(): Promise<void> {
+  log(`\n## @mechlens/core on a GPT-2-small-sized checkpoint (random weights, saved and loaded as HF files)`);
+  const rows = await benchCore(GPT2_SMALL, quick ? 3 : 5);
+  log(
+    table(
+      ['measure', 'seconds', 'tokens/s', 'note'],
+      rows.map((r) => [r.measure, r.seconds, r.tokensPerSecond ?? Number.NaN, r.note]),
+    ),
+  );
+  report.core = rows;
+}
+
 async function main(): Promise<void> {
   const info = await initEngine();
   log(`# mechlens bench\nengine: ${JSON.stringify(info)}`);
   report.engine = info;
   if (want('sgemm')) await sgemmSection();
   if (want('gpt2')) await gpt2Section();
+  if (want('core')) await coreSection();
   const leaked = tf.memory().numTensors;
   report.tensorsAlive = leaked;
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');

@@ -117,7 +117,11 @@ export async function benchSgemm(
       const tfm = tf;
       const ta = tfm.tensor(a, aShape);
       const tw = tfm.tensor(w, bShape);
-      const once = () => tfm.tidy(() => tfm.matMul(ta, tw).dataSync());
+      // (a tidy that returns a typed array would walk every element looking for tensors)
+      const once = () =>
+        tfm.tidy(() => {
+          tfm.matMul(ta, tw).dataSync();
+        });
       once();
       const tt: number[] = [];
       for (let r = 0; r < reps; r++) {

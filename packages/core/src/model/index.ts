@@ -53,3 +53,5 @@ export { createRandomModel } from './random.js';
 export { rotaryInvFreq } from './rotary.js';
 export type { SamplingOptions } from './sampling.js';
 export { argmax, chooseToken, seededRandom } from './sampling.js';
+export type { SaveModelOptions } from './save.js';
+export { saveModel } from './save.js';
