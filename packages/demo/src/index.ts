@@ -44,7 +44,9 @@ export {
   type StyleItem,
   type TopicItem,
 } from './eval-sets.js';
+export { DEMO_TARGETS, type DemoEvalOptions, type DemoEvalReport, evaluateDemoModel } from './evaluate.js';
 export { capitalize, fill, IOI_OBJECTS, IOI_PLACES, IOI_VERBS, NAMES, withArticle } from './lexicon.js';
+export { modelCard, writeModelCard } from './model-card.js';
 export { type PackOptions, packContexts } from './pack.js';
 export { DEMO_MODEL_DIR, DEMO_TOKENIZER_PATH } from './paths.js';
 export {
@@ -121,6 +123,14 @@ export {
   type TokenizerJson,
   tokenizerConfigJson,
 } from './tokenizer.js';
+export {
+  learningRate,
+  nextTokenLoss,
+  type TrainOptions,
+  type TrainResult,
+  type TrainStep,
+  trainDemoModel,
+} from './train.js';
 export { type CorpusDocument, type Mix, PHENOMENA, type Phenomenon } from './types.js';
 export {
   type City,

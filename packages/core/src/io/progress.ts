@@ -111,6 +111,7 @@ export class ProgressBar {
   private lastWidth = 0;
   private samples: { t: number; done: number }[] = [];
   private finished = false;
+  private status = '';
 
   constructor(opts: ProgressBarOptions = {}) {
     this.total = opts.total ?? null;
@@ -140,6 +141,16 @@ export class ProgressBar {
       while (this.samples.length > 2 && t - this.samples[0].t > 5000) this.samples.shift();
     }
     if (this.enabled && t - this.lastDraw >= this.intervalMs) this.draw(t);
+  }
+
+  /**
+   * Sets a short status shown after the ETA (e.g. the current loss); '' clears it.
+   *
+   * @example
+   * bar.setStatus(`loss ${loss.toFixed(3)}`);
+   */
+  setStatus(text: string): void {
+    this.status = text;
   }
 
   /** Adds `delta` to the amount done. */
@@ -173,6 +184,7 @@ export class ProgressBar {
     else if (this.total !== null && rate > 0) tail = `ETA ${formatDuration((this.total - this.done) / rate)}`;
     else tail = `${formatDuration(elapsed)}`;
     const head = this.label ? `${this.label} ` : '';
+    if (this.status) tail += ` ${this.status}`;
     if (this.total === null || this.total <= 0) return `${head}${amount} ${speed} ${tail}`;
     const frac = Math.min(1, Math.max(0, this.done / this.total));
     const pct = `${Math.floor(frac * 100)}%`.padStart(4);

@@ -457,7 +457,7 @@ export class HookedTransformer {
 
   /**
    * The concatenated q|k|v weight `[d, (H+2K)·dh]` and bias of a block, cached and rebuilt when a parameter
-   * tensor of the block was replaced. Used by tape-free forward passes (one matmul instead of three).
+   * tensor of the block was replaced (never cached for `tf.Variable` parameters, which change in place). Used by tape-free forward passes (one matmul instead of three).
    *
    * @example
    * const { W, b } = model.fusedQKV(0); // W: [dModel, (nHeads + 2 nKVHeads) dHead]
@@ -465,6 +465,13 @@ export class HookedTransformer {
   fusedQKV(layer: number): { W: tf.Tensor; b: tf.Tensor | null } {
     const p = this.params.blocks[layer];
     const src = [p.W_Q, p.W_K, p.W_V, p.b_Q, p.b_K, p.b_V];
+    if (src.some((t) => t instanceof tf.Variable)) {
+      // variables change in place (training): never cache, concatenate for this call only
+      return {
+        W: tf.concat([p.W_Q, p.W_K, p.W_V], 1),
+        b: p.b_Q && p.b_K && p.b_V ? tf.concat([p.b_Q, p.b_K, p.b_V]) : null,
+      };
+    }
     const hit = this.qkvCache[layer];
     if (hit && hit.src.every((t, i) => t === src[i])) return hit;
     if (hit) tf.dispose(hit.b ? [hit.W, hit.b] : [hit.W]);

@@ -1,0 +1,395 @@
+/**
+ * Training a small GPT-2-architecture model on the demo corpus with `@mechlens/core`'s own forward pass:
+ * AdamW (decoupled weight decay on matrices), linear warmup + cosine decay, global-norm gradient
+ * clipping, resumable checkpoints, a progress bar with the loss and a JSONL log. Deterministic in the
+ * seed: the same options give the same weights on the same engine.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createRandomModel,
+  HookedTransformer,
+  loadTokenizer,
+  type ModelConfigInput,
+  type ModelParams,
+  openSafetensors,
+  ProgressBar,
+  paramEntries,
+  saveModel,
+  type TensorParams,
+  tf,
+  writeSafetensors,
+} from '@mechlens/core';
+import { corpusDocuments, EVAL_DOCUMENT_COUNT } from './corpus.js';
+import { packContexts } from './pack.js';
+import { DEMO_TOKENIZER_PATH } from './paths.js';
+
+/**
+ * Options of {@link trainDemoModel}; every field has the shipped recipe's default.
+ *
+ * @example
+ * await trainDemoModel({ out: '/tmp/demo', workDir: '/tmp/demo-train', steps: 50 });
+ */
+export interface TrainOptions {
+  /** Where the final Hugging Face checkpoint goes. */
+  out: string;
+  /** Resumable training state and `log.jsonl` (default `<out>/../.train-<name>`). */
+  workDir?: string;
+  seed?: number;
+  nLayers?: number;
+  dModel?: number;
+  nHeads?: number;
+  dMLP?: number;
+  contextLength?: number;
+  batchSize?: number;
+  steps?: number;
+  /** Peak learning rate (default 3e-3). */
+  lr?: number;
+  /** Final learning rate as a fraction of the peak (default 0.1). */
+  minLrFraction?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  beta1?: number;
+  beta2?: number;
+  /** Global gradient-norm clip (default 1). */
+  clip?: number;
+  /** Save the training state every this many steps (default 100). */
+  checkpointEvery?: number;
+  /** Held-out loss every this many steps on `evalContexts` contexts (default 250 and 16). */
+  evalEvery?: number;
+  evalContexts?: number;
+  /** Start again even if `workDir` holds a state (default false: resume). */
+  fresh?: boolean;
+  /** Show a progress bar (default: when stderr is a terminal, or always in the CLI). */
+  progress?: boolean;
+  /** Called after every step. */
+  onStep?: (s: TrainStep) => void;
+}
+
+/** One step's numbers (also the JSONL log record). */
+export interface TrainStep {
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokens: number;
+  seconds: number;
+  evalLoss?: number;
+}
+
+/** What {@link trainDemoModel} returns. */
+export interface TrainResult {
+  out: string;
+  steps: number;
+  seconds: number;
+  finalLoss: number;
+  finalEvalLoss: number;
+}
+
+const DEFAULTS = {
+  seed: 0,
+  nLayers: 4,
+  dModel: 128,
+  nHeads: 4,
+  dMLP: 512,
+  contextLength: 128,
+  batchSize: 32,
+  steps: 3000,
+  lr: 3e-3,
+  minLrFraction: 0.1,
+  warmupSteps: 100,
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.95,
+  clip: 1,
+  checkpointEvery: 100,
+  evalEvery: 250,
+  evalContexts: 16,
+};
+
+/**
+ * The learning rate at `step` (0-based): linear warmup to `lr`, then cosine decay to
+ * `lr · minLrFraction` at the last step.
+ *
+ * @example
+ * learningRate(0, { lr: 1e-3, warmupSteps: 10, steps: 100, minLrFraction: 0.1 }); // 1e-4
+ */
+export function learningRate(
+  step: number,
+  o: { lr: number; warmupSteps: number; steps: number; minLrFraction: number },
+): number {
+  if (step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;
+  const span = Math.max(1, o.steps - o.warmupSteps - 1);
+  const p = Math.min(1, (step - o.warmupSteps) / span);
+  const lo = o.lr * o.minLrFraction;
+  return lo + 0.5 * (o.lr - lo) * (1 + Math.cos(Math.PI * p));
+}
+
+/**
+ * Mean next-token cross-entropy of `logits` `[B, T, V]` for `ids` `[B, T]` (positions 0..T-2
+ * predict 1..T-1).
+ *
+ * @example
+ * const loss = nextTokenLoss(model.forward(ids), ids);
+ */
+export function nextTokenLoss(logits: tf.Tensor3D, ids: readonly (readonly number[])[]): tf.Scalar {
+  return tf.tidy(() => {
+    const [B, T, V] = logits.shape;
+    const n = B * (T - 1);
+    const flat = new Int32Array(n);
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T - 1; t++) flat[b * (T - 1) + t] = (b * (T - 1) + t) * V + ids[b][t + 1];
+    const lp = tf.logSoftmax(tf.reshape(tf.slice(logits, [0, 0, 0], [B, T - 1, V]), [n, V]));
+    return tf.neg(tf.mean(tf.gather(tf.reshape(lp, [-1]), tf.tensor1d(flat, 'int32')))) as tf.Scalar;
+  });
+}
+
+function mapParams<A, B>(p: ModelParams<A>, f: (x: A) => B): ModelParams<B> {
+  const g = (x: A | null): B | null => (x === null ? null : f(x));
+  return {
+    W_E: f(p.W_E),
+    W_pos: g(p.W_pos),
+    blocks: p.blocks.map((b) => ({
+      ln1: { w: f(b.ln1.w), b: g(b.ln1.b) },
+      ln2: { w: f(b.ln2.w), b: g(b.ln2.b) },
+      W_Q: f(b.W_Q),
+      b_Q: g(b.b_Q),
+      W_K: f(b.W_K),
+      b_K: g(b.b_K),
+      W_V: f(b.W_V),
+      b_V: g(b.b_V),
+      W_O: f(b.W_O),
+      b_O: g(b.b_O),
+      W_in: f(b.W_in),
+      b_in: g(b.b_in),
+      W_gate: g(b.W_gate),
+      b_gate: g(b.b_gate),
+      W_out: f(b.W_out),
+      b_out: g(b.b_out),
+    })),
+    lnFinal: { w: f(p.lnFinal.w), b: g(p.lnFinal.b) },
+    W_U: f(p.W_U),
+    b_U: g(p.b_U),
+  };
+}
+
+interface State {
+  step: number;
+  seconds: number;
+  options: Record<string, unknown>;
+}
+
+function writeJsonAtomic(path: string, v: unknown): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(v, null, 2)}\n`);
+  renameSync(tmp, path);
+}
+
+/** The held-out contexts used for the eval loss (the first `n` packed eval documents). */
+function evalBatch(encode: (t: string) => number[], n: number, T: number): number[][] {
+  const out: number[][] = [];
+  for (const c of packContexts(
+    corpusDocuments({ seed: 0, split: 'eval', count: EVAL_DOCUMENT_COUNT }),
+    encode,
+    {
+      contextLength: T,
+    },
+  )) {
+    out.push(c);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+/**
+ * Trains the demo model (or resumes a run in `workDir`) and writes the final checkpoint to `out`
+ * (config.json, model.safetensors, tokenizer files, generation_config.json).
+ *
+ * @example
+ * const r = await trainDemoModel({ out: 'models/mechlens-demo' });
+ * console.log(r.finalEvalLoss);
+ */
+export async function trainDemoModel(options: TrainOptions): Promise<TrainResult> {
+  const o = {
+    ...DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as typeof DEFAULTS & TrainOptions;
+  const workDir = o.workDir ?? join(o.out, '..', `.train-${o.out.split(/[\\/]/).filter(Boolean).pop()}`);
+  mkdirSync(workDir, { recursive: true });
+  const tok = await loadTokenizer(DEMO_TOKENIZER_PATH);
+  const encode = (t: string): number[] => tok.encode(t);
+  const T = o.contextLength;
+  const cfg: ModelConfigInput = {
+    arch: 'gpt2',
+    nLayers: o.nLayers,
+    dModel: o.dModel,
+    nHeads: o.nHeads,
+    dMLP: o.dMLP,
+    dVocab: tok.vocabSize,
+    nCtx: T,
+    tiedEmbeddings: false,
+    bosTokenId: tok.bosTokenId,
+    eosTokenId: tok.eosTokenId,
+  };
+  const recipe = {
+    seed: o.seed,
+    nLayers: o.nLayers,
+    dModel: o.dModel,
+    nHeads: o.nHeads,
+    dMLP: o.dMLP,
+    contextLength: T,
+    batchSize: o.batchSize,
+    steps: o.steps,
+    lr: o.lr,
+    minLrFraction: o.minLrFraction,
+    warmupSteps: o.warmupSteps,
+    weightDecay: o.weightDecay,
+    beta1: o.beta1,
+    beta2: o.beta2,
+    clip: o.clip,
+  };
+  const statePath = join(workDir, 'state.json');
+  const tensorsPath = join(workDir, 'state.safetensors');
+  const logPath = join(workDir, 'log.jsonl');
+  let state: State = { step: 0, seconds: 0, options: recipe };
+  const resume = !o.fresh && existsSync(statePath) && existsSync(tensorsPath);
+  if (resume) {
+    state = JSON.parse(readFileSync(statePath, 'utf8')) as State;
+    const differs = Object.entries(recipe).filter(([k, v]) => state.options[k] !== v && k !== 'steps');
+    if (differs.length) {
+      throw new Error(
+        `${workDir} holds a run with a different recipe (${differs.map(([k]) => k).join(', ')}); pass fresh: true (--fresh) to start over`,
+      );
+    }
+  } else if (existsSync(logPath)) {
+    writeFileSync(logPath, '');
+  }
+  // Parameters as variables; AdamW moments alongside.
+  const init = await createRandomModel(cfg, { seed: o.seed, tokenizer: tok });
+  const vars = mapParams(init.params, (t) => tf.variable(t, true));
+  init.dispose();
+  const model = new HookedTransformer(init.config, vars as TensorParams, tok);
+  const entries = paramEntries(model.params) as [string, tf.Variable][];
+  const zeros = (v: tf.Variable): tf.Variable => tf.tidy(() => tf.variable(tf.zerosLike(v), false));
+  const m = new Map(entries.map(([k, v]) => [k, zeros(v)]));
+  const v2 = new Map(entries.map(([k, v]) => [k, zeros(v)]));
+  if (resume) {
+    const f = openSafetensors(tensorsPath);
+    try {
+      for (const [k, p] of entries) {
+        tf.tidy(() => {
+          p.assign(tf.tensor(f.readF32(`param.${k}`, p.shape).data, p.shape));
+          m.get(k)?.assign(tf.tensor(f.readF32(`m.${k}`, p.shape).data, p.shape));
+          v2.get(k)?.assign(tf.tensor(f.readF32(`v.${k}`, p.shape).data, p.shape));
+        });
+      }
+    } finally {
+      f.close();
+    }
+  }
+  const save = (): void => {
+    const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+    for (const [k, p] of entries) {
+      tensors[`param.${k}`] = { dtype: 'F32', shape: p.shape, data: p.dataSync() as Float32Array };
+      tensors[`m.${k}`] = { dtype: 'F32', shape: p.shape, data: m.get(k)?.dataSync() as Float32Array };
+      tensors[`v.${k}`] = { dtype: 'F32', shape: p.shape, data: v2.get(k)?.dataSync() as Float32Array };
+    }
+    writeSafetensors(tensorsPath, tensors);
+    writeJsonAtomic(statePath, state);
+  };
+
+  // The data stream: contexts are a pure function of the seed, so resuming skips what was consumed.
+  const contexts = packContexts(corpusDocuments({ seed: o.seed, split: 'train' }), encode, {
+    contextLength: T,
+  });
+  for (let i = 0; i < state.step * o.batchSize; i++) contexts.next();
+  const nextBatch = (): number[][] =>
+    Array.from({ length: o.batchSize }, () => contexts.next().value as number[]);
+  const evalIds = evalBatch(encode, o.evalContexts, T);
+  const evalLoss = (): number =>
+    tf.tidy(() => {
+      let s = 0;
+      for (let i = 0; i < evalIds.length; i += 8) {
+        const chunk = evalIds.slice(i, i + 8);
+        s += nextTokenLoss(model.forward(chunk), chunk).dataSync()[0] * chunk.length;
+      }
+      return s / evalIds.length;
+    });
+
+  const bar = new ProgressBar({
+    total: o.steps,
+    label: 'train',
+    unit: 'steps',
+    enabled: o.progress ?? process.stderr.isTTY === true,
+  });
+  bar.update(state.step);
+  const varList = entries.map(([, p]) => p);
+  let loss = Number.NaN;
+  let lastEval = Number.NaN;
+  const t0 = performance.now() - state.seconds * 1000;
+  while (state.step < o.steps) {
+    const step = state.step;
+    const ids = nextBatch();
+    const lr = learningRate(step, o);
+    const { value, grads } = tf.variableGrads(() => nextTokenLoss(model.forward(ids), ids), varList);
+    loss = value.dataSync()[0];
+    value.dispose();
+    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); lower lr`);
+    const gradNorm = tf.tidy(() =>
+      Math.sqrt(tf.addN(varList.map((p) => tf.sum(tf.square(grads[p.name])))).dataSync()[0]),
+    );
+    const scale = gradNorm > o.clip ? o.clip / gradNorm : 1;
+    const t = step + 1;
+    const c1 = 1 - o.beta1 ** t;
+    const c2 = 1 - o.beta2 ** t;
+    tf.tidy(() => {
+      for (const [k, p] of entries) {
+        const g = tf.mul(grads[p.name], scale);
+        const mk = m.get(k) as tf.Variable;
+        const vk = v2.get(k) as tf.Variable;
+        mk.assign(tf.add(tf.mul(mk, o.beta1), tf.mul(g, 1 - o.beta1)));
+        vk.assign(tf.add(tf.mul(vk, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
+        const upd = tf.div(tf.div(mk, c1), tf.add(tf.sqrt(tf.div(vk, c2)), 1e-8));
+        const decay = p.shape.length >= 2 ? o.weightDecay : 0;
+        p.assign(tf.sub(tf.mul(p, 1 - lr * decay), tf.mul(upd, lr)));
+      }
+    });
+    tf.dispose(Object.values(grads));
+    state.step = t;
+    state.seconds = (performance.now() - t0) / 1000;
+    const rec: TrainStep = {
+      step: t,
+      loss,
+      lr,
+      gradNorm,
+      tokens: t * o.batchSize * T,
+      seconds: state.seconds,
+    };
+    if (t % o.evalEvery === 0 || t === o.steps) {
+      lastEval = evalLoss();
+      rec.evalLoss = lastEval;
+    }
+    appendFileSync(logPath, `${JSON.stringify(rec)}\n`);
+    o.onStep?.(rec);
+    bar.setStatus(`loss ${loss.toFixed(3)}${Number.isNaN(lastEval) ? '' : ` eval ${lastEval.toFixed(3)}`}`);
+    bar.update(t);
+    if (t % o.checkpointEvery === 0 || t === o.steps) save();
+  }
+  bar.finish();
+  if (Number.isNaN(lastEval)) lastEval = evalLoss();
+  // Final checkpoint in HF format.
+  mkdirSync(o.out, { recursive: true });
+  saveModel(model, o.out, {
+    metadata: { mechlens_steps: String(state.step) },
+    extraConfig: { mechlens: { recipe, trainSeconds: Math.round(state.seconds), evalLoss: lastEval } },
+  });
+  writeJsonAtomic(join(o.out, 'generation_config.json'), {
+    bos_token_id: tok.bosTokenId,
+    eos_token_id: tok.eosTokenId,
+    do_sample: false,
+    max_new_tokens: 32,
+  });
+  tf.dispose([...m.values(), ...v2.values()]);
+  model.dispose();
+  return { out: o.out, steps: state.step, seconds: state.seconds, finalLoss: loss, finalEvalLoss: lastEval };
+}

@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel, tf } from '@mechlens/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { learningRate, nextTokenLoss, trainDemoModel } from '../src/index.js';
+
+const root = mkdtempSync(join(tmpdir(), 'mechlens-train-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const tiny = {
+  nLayers: 1,
+  dModel: 32,
+  nHeads: 2,
+  dMLP: 64,
+  contextLength: 32,
+  batchSize: 4,
+  evalContexts: 4,
+};
+
+describe('learningRate', () => {
+  it('warms up linearly, then decays by a cosine to the floor', () => {
+    const o = { lr: 1e-3, warmupSteps: 10, steps: 110, minLrFraction: 0.1 };
+    expect(learningRate(0, o)).toBeCloseTo(1e-4, 12);
+    expect(learningRate(9, o)).toBeCloseTo(1e-3, 12);
+    expect(learningRate(10, o)).toBeCloseTo(1e-3, 12);
+    expect(learningRate(59.5, o)).toBeCloseTo(0.55e-3, 6);
+    expect(learningRate(109, o)).toBeCloseTo(1e-4, 12);
+  });
+});
+
+describe('nextTokenLoss', () => {
+  it('equals the mean negative log-probability of each next token', () => {
+    const logits = tf.randomNormal([2, 3, 5], 0, 1, 'float32', 1) as tf.Tensor3D;
+    const ids = [
+      [0, 3, 1],
+      [2, 2, 4],
+    ];
+    const lp = tf.logSoftmax(logits).arraySync() as number[][][];
+    let want = 0;
+    for (let b = 0; b < 2; b++) for (let t = 0; t < 2; t++) want -= lp[b][t][ids[b][t + 1]];
+    const loss = nextTokenLoss(logits, ids);
+    expect(loss.dataSync()[0]).toBeCloseTo(want / 4, 5);
+    tf.dispose([logits, loss]);
+  });
+});
+
+describe('trainDemoModel', () => {
+  it('lowers the loss, writes a loadable checkpoint, and resumes to bitwise the same weights', async () => {
+    const before = tf.memory().numTensors;
+    const straight = await trainDemoModel({
+      ...tiny,
+      out: join(root, 'a'),
+      steps: 8,
+      lr: 1e-2,
+      warmupSteps: 2,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    const log = readFileSync(join(root, '.train-a', 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(log).toHaveLength(8);
+    expect(log[7].loss).toBeLessThan(log[0].loss - 0.3);
+    expect(straight.finalEvalLoss).toBeLessThan(log[0].loss);
+
+    // interrupted after step 5 (state saved every step), then resumed
+    await expect(
+      trainDemoModel({
+        ...tiny,
+        out: join(root, 'b'),
+        steps: 8,
+        lr: 1e-2,
+        warmupSteps: 2,
+        checkpointEvery: 1,
+        onStep: (s) => {
+          if (s.step === 5) throw new Error('interrupted');
+        },
+      }),
+    ).rejects.toThrow('interrupted');
+    await trainDemoModel({ ...tiny, out: join(root, 'b'), steps: 8, lr: 1e-2, warmupSteps: 2 });
+    const a = readFileSync(join(root, 'a', 'model.safetensors'));
+    const b = readFileSync(join(root, 'b', 'model.safetensors'));
+    expect(Buffer.compare(a, b)).toBe(0);
+
+    const m = await loadModel(join(root, 'a'));
+    expect(m.config).toMatchObject({ arch: 'gpt2', nLayers: 1, dModel: 32, nCtx: 32 });
+    expect(m.toTokens('When Mary and John')[0][0]).toBe(0);
+    m.dispose();
+    // a different recipe in the same work dir is refused
+    await expect(trainDemoModel({ ...tiny, dModel: 64, out: join(root, 'a'), steps: 8 })).rejects.toThrow(
+      /different recipe/,
+    );
+  });
+});
