@@ -55,7 +55,8 @@ class Pool {
     cv_.notify_all();
     execute(job, 0);
     // Wait for workers to finish this generation (they decrement pending_ when done).
-    while (pending_.load(std::memory_order_acquire) != 0) ML_PAUSE();
+    int iter = 0;
+    while (pending_.load(std::memory_order_acquire) != 0) spin_backoff(iter);
     job_ = nullptr;
   }
 
@@ -76,14 +77,18 @@ class Pool {
   }
 
   void loop(int tid) {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+    // Generation 0 is the pool's creation. Reading generation_ here instead would lose the first job
+    // when the caller posts it before this thread gets to run (under CPU contention): the worker would
+    // then wait for a generation that already happened while the caller waits for the worker.
+    uint64_t seen = 0;
     for (;;) {
       // Spin for a short while (kernels come in quick succession), then sleep.
       auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
       uint64_t g;
       int iter = 0;
       while ((g = generation_.load(std::memory_order_acquire)) == seen) {
-        ML_PAUSE();
+        if (iter < 4096) ML_PAUSE();
+        else std::this_thread::yield();
         if (((++iter) & 255) == 0 && std::chrono::steady_clock::now() > spin_until) {
           std::unique_lock<std::mutex> lk(mu_);
           cv_.wait(lk, [&] { return generation_.load(std::memory_order_acquire) != seen; });

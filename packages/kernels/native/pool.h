@@ -4,6 +4,10 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <thread>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace ml {
 
@@ -18,5 +22,19 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
 
 // Calls fn(thread_index, thread_count) exactly once on each pool thread (the caller is index 0).
 void parallel_run(const std::function<void(int, int)>& fn);
+
+// One step of a spin-wait: a pause instruction for the first iterations, then yielding the core. When
+// more threads are runnable than there are cores (two processes, vitest forks), a thread waiting for a
+// descheduled sibling must give its core away, or each wait costs a whole scheduler time slice.
+inline void spin_backoff(int& iter) {
+  if (iter < 2048) {
+    ++iter;
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+  } else {
+    std::this_thread::yield();
+  }
+}
 
 }  // namespace ml

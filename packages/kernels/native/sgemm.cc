@@ -17,12 +17,6 @@
 #include "cpu.h"
 #include "pool.h"
 #include "sgemm_impl.h"
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define ML_GEMM_PAUSE() _mm_pause()
-#else
-#define ML_GEMM_PAUSE() std::this_thread::yield()
-#endif
 
 namespace ml {
 namespace gemm_detail {
@@ -309,7 +303,7 @@ void packed(const KernelSet& ks, const Prob& p, int max_threads) {
                     shared + k0 * arows + (mt.start(t) - a0) * kc);
           packs_done.fetch_add(1, std::memory_order_release);
         }
-        while (packs_done.load(std::memory_order_acquire) < npacks) ML_GEMM_PAUSE();
+        for (int spin = 0; packs_done.load(std::memory_order_acquire) < npacks;) spin_backoff(spin);
         for (;;) {
           const int64_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
           if (c >= chunks.count) break;
@@ -341,7 +335,7 @@ void packed(const KernelSet& ks, const Prob& p, int max_threads) {
           ks.pack_b(p.tb, b_at(p, k0, jp * NR), p.ldb, panel_cols(jp), kc, shared + k0 * bpanels * NR + (jp - j0) * kc * NR);
           packs_done.fetch_add(1, std::memory_order_release);
         }
-        while (packs_done.load(std::memory_order_acquire) < npacks) ML_GEMM_PAUSE();
+        for (int spin = 0; packs_done.load(std::memory_order_acquire) < npacks;) spin_backoff(spin);
         for (;;) {
           const int64_t c = next_chunk.fetch_add(1, std::memory_order_relaxed);
           if (c >= chunks.count) break;
