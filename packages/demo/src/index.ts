@@ -124,6 +124,7 @@ export {
   tokenizerConfigJson,
 } from './tokenizer.js';
 export {
+  exportTrainingState,
   learningRate,
   nextTokenLoss,
   type TrainOptions,

@@ -393,3 +393,59 @@ export async function trainDemoModel(options: TrainOptions): Promise<TrainResult
   model.dispose();
   return { out: o.out, steps: state.step, seconds: state.seconds, finalLoss: loss, finalEvalLoss: lastEval };
 }
+
+/**
+ * Writes the parameters of a (running or interrupted) training run's last saved state as a Hugging
+ * Face checkpoint folder, e.g. to evaluate an intermediate model while training goes on.
+ *
+ * @example
+ * await exportTrainingState('models/.train-mechlens-demo', '/tmp/demo-step-1000');
+ */
+export async function exportTrainingState(workDir: string, out: string): Promise<{ step: number }> {
+  const statePath = join(workDir, 'state.json');
+  if (!existsSync(statePath)) throw new Error(`${workDir} holds no training state (state.json)`);
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as State;
+  const r = state.options as Record<string, number>;
+  const tok = await loadTokenizer(DEMO_TOKENIZER_PATH);
+  const init = await createRandomModel(
+    {
+      arch: 'gpt2',
+      nLayers: r.nLayers,
+      dModel: r.dModel,
+      nHeads: r.nHeads,
+      dMLP: r.dMLP,
+      dVocab: tok.vocabSize,
+      nCtx: r.contextLength,
+      tiedEmbeddings: false,
+      bosTokenId: tok.bosTokenId,
+      eosTokenId: tok.eosTokenId,
+    },
+    { seed: r.seed, tokenizer: tok },
+  );
+  const f = openSafetensors(join(workDir, 'state.safetensors'));
+  const byTensor = new Map(paramEntries(init.params).map(([k, t]) => [t, k]));
+  let params: TensorParams;
+  try {
+    params = mapParams(init.params, (t) => {
+      const k = byTensor.get(t) as string;
+      return tf.tensor(f.readF32(`param.${k}`, t.shape).data, t.shape);
+    });
+  } finally {
+    f.close();
+  }
+  const model = new HookedTransformer(init.config, params, tok);
+  init.dispose();
+  mkdirSync(out, { recursive: true });
+  saveModel(model, out, {
+    metadata: { mechlens_steps: String(state.step) },
+    extraConfig: { mechlens: { recipe: r, step: state.step } },
+  });
+  writeJsonAtomic(join(out, 'generation_config.json'), {
+    bos_token_id: tok.bosTokenId,
+    eos_token_id: tok.eosTokenId,
+    do_sample: false,
+    max_new_tokens: 32,
+  });
+  model.dispose();
+  return { step: state.step };
+}
