@@ -57,3 +57,4 @@ export function setNativeThreads(n: number): void {
 export function unregisterNativeKernels(backendName = 'cpu'): void {
   restoreKernels(backendName);
 }
+export { bufferPoolStats, clearBufferPool } from './buffer-pool.js';

@@ -8,6 +8,7 @@ import {
   type TypedArray,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { pooledF32 } from './buffer-pool.js';
 
 /** The subset of tfjs's `MathBackendCPU` the native kernels use. */
 export interface CpuBackendLike {
@@ -54,6 +55,20 @@ export function makeF32(
   fill: (out: Float32Array) => void,
 ): TensorInfo {
   const out = new Float32Array(sizeOf(shape));
+  fill(out);
+  return backend.makeTensorInfo(shape, 'float32', out);
+}
+
+/**
+ * Like {@link makeF32}, for kernels that write every output element: the array may be a recycled one
+ * (see `buffer-pool.ts`), so `fill` must not read it.
+ */
+export function makeF32Overwrite(
+  backend: CpuBackendLike,
+  shape: number[],
+  fill: (out: Float32Array) => void,
+): TensorInfo {
+  const out = pooledF32(backend, sizeOf(shape));
   fill(out);
   return backend.makeTensorInfo(shape, 'float32', out);
 }

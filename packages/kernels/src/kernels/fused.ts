@@ -19,7 +19,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { bindingAs } from '../binding.js';
-import { addKernel, f32, type KernelArgs, makeF32, sizeOf } from '../register.js';
+import { addKernel, f32, type KernelArgs, makeF32, makeF32Overwrite, sizeOf } from '../register.js';
 import { FUSED_GRAD_KERNELS, FUSED_KERNELS } from './fused-names.js';
 
 /** The addon functions of the fused group (native/fused.cc). All buffers are float32, row-major. */
@@ -179,7 +179,9 @@ function layerNormKernels(b: FusedBinding, backendName: string): void {
     expectVector(g.t, d, `${N}: gamma`);
     expectVector(be.t, d, `${N}: beta`);
     const eps = numAttr(args.attrs, 'eps', DEFAULT_EPS);
-    return makeF32(args.backend, x.t.shape.slice(), (y) => b.fusedLayerNorm(x.v, g.v, be.v, y, rows, d, eps));
+    return makeF32Overwrite(args.backend, x.t.shape.slice(), (y) =>
+      b.fusedLayerNorm(x.v, g.v, be.v, y, rows, d, eps),
+    );
   });
   const G = FUSED_GRAD_KERNELS.layerNormGrad;
   addKernel(G, backendName, (args) => {
@@ -239,7 +241,9 @@ function rmsNormKernels(b: FusedBinding, backendName: string): void {
     const { rows, d } = rowsOf(x.t.shape, N);
     expectVector(g.t, d, `${N}: gamma`);
     const eps = numAttr(args.attrs, 'eps', DEFAULT_EPS);
-    return makeF32(args.backend, x.t.shape.slice(), (y) => b.fusedRmsNorm(x.v, g.v, y, rows, d, eps));
+    return makeF32Overwrite(args.backend, x.t.shape.slice(), (y) =>
+      b.fusedRmsNorm(x.v, g.v, y, rows, d, eps),
+    );
   });
   const G = FUSED_GRAD_KERNELS.rmsNormGrad;
   addKernel(G, backendName, (args) => {
@@ -286,7 +290,7 @@ function geluKernels(b: FusedBinding, backendName: string): void {
   addKernel(N, backendName, (args) => {
     const x = input(args, 'x', N);
     const approx = Boolean(args.attrs?.approximate);
-    return makeF32(args.backend, x.t.shape.slice(), (y) => b.fusedGelu(x.v, y, y.length, approx));
+    return makeF32Overwrite(args.backend, x.t.shape.slice(), (y) => b.fusedGelu(x.v, y, y.length, approx));
   });
   const G = FUSED_GRAD_KERNELS.geluGrad;
   addKernel(G, backendName, (args) => {
@@ -314,7 +318,9 @@ function siluMulKernels(b: FusedBinding, backendName: string): void {
     const gate = input(args, 'gate', N);
     const up = input(args, 'up', N);
     sameShape(gate.t, up.t, N);
-    return makeF32(args.backend, gate.t.shape.slice(), (y) => b.fusedSiluMul(gate.v, up.v, y, y.length));
+    return makeF32Overwrite(args.backend, gate.t.shape.slice(), (y) =>
+      b.fusedSiluMul(gate.v, up.v, y, y.length),
+    );
   });
   const G = FUSED_GRAD_KERNELS.siluMulGrad;
   addKernel(G, backendName, (args) => {
@@ -363,7 +369,7 @@ function causalSoftmaxKernels(b: FusedBinding, backendName: string): void {
     const { rows, q, k } = softmaxDims(s.t.shape, N);
     const scale = numAttr(args.attrs, 'scale', 1);
     const offset = offsetAttr(args.attrs, N);
-    return makeF32(args.backend, s.t.shape.slice(), (p) =>
+    return makeF32Overwrite(args.backend, s.t.shape.slice(), (p) =>
       b.fusedCausalSoftmax(s.v, p, rows, q, k, scale, offset),
     );
   });
@@ -431,7 +437,7 @@ function rotaryKernels(b: FusedBinding, backendName: string): void {
     const c = input(args, 'cos', N);
     const s = input(args, 'sin', N);
     const { B, T, H, D, rot, perBatch } = rotaryDims(x.t, c.t, s.t, args.attrs, N);
-    return makeF32(args.backend, x.t.shape.slice(), (y) =>
+    return makeF32Overwrite(args.backend, x.t.shape.slice(), (y) =>
       b.fusedRotary(x.v, c.v, s.v, y, B, T, H, D, rot, perBatch, false),
     );
   });

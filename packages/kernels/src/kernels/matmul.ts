@@ -14,7 +14,7 @@ import {
   type Tensor,
 } from '@tensorflow/tfjs-core';
 import { bindingAs } from '../binding.js';
-import { f32, type KernelArgs, makeF32, overrideKernel } from '../register.js';
+import { f32, type KernelArgs, makeF32Overwrite, overrideKernel } from '../register.js';
 
 /** The addon functions of the matmul group (native/matmul.cc). */
 export interface MatmulBinding {
@@ -154,7 +154,7 @@ function runMatmul(args: KernelArgs, fused: boolean) {
   const binding = bindingAs<MatmulBinding>();
   const av = f32(backend, a);
   const bv = f32(backend, b);
-  return makeF32(backend, outShape, (out) =>
+  return makeF32Overwrite(backend, outShape, (out) =>
     binding.matmul(
       av,
       a.shape,
