@@ -127,6 +127,8 @@ export {
   exportTrainingState,
   learningRate,
   nextTokenLoss,
+  sinusoidalPositions,
+  TRAIN_MIX,
   type TrainOptions,
   type TrainResult,
   type TrainStep,

@@ -23,6 +23,7 @@ import {
 import { corpusDocuments, EVAL_DOCUMENT_COUNT } from './corpus.js';
 import { packContexts } from './pack.js';
 import { DEMO_TOKENIZER_PATH } from './paths.js';
+import type { Mix, Phenomenon } from './types.js';
 
 /**
  * Options of {@link trainDemoModel}; every field has the shipped recipe's default.
@@ -58,6 +59,13 @@ export interface TrainOptions {
   /** Held-out loss every this many steps on `evalContexts` contexts (default 250 and 16). */
   evalEvery?: number;
   evalContexts?: number;
+  /** Relative weights of the corpus phenomena (default {@link TRAIN_MIX}). */
+  mix?: Mix;
+  /**
+   * Initial learned positions: 'sinusoidal' (default; scaled sinusoids of the original Transformer,
+   * which make previous-token attention, and so induction, easy to find) or 'normal' (GPT-2's init).
+   */
+  positionInit?: 'sinusoidal' | 'normal';
   /** Start again even if `workDir` holds a state (default false: resume). */
   fresh?: boolean;
   /** Show a progress bar (default: when stderr is a terminal, or always in the CLI). */
@@ -86,7 +94,45 @@ export interface TrainResult {
   finalEvalLoss: number;
 }
 
+/**
+ * The training mixture of the shipped model: the default corpus mixture with more induction and IOI
+ * documents (the two circuits a small model is slowest to form).
+ *
+ * @example
+ * trainDemoModel({ out, mix: { ...TRAIN_MIX, facts: 0.2 } });
+ */
+export const TRAIN_MIX: Readonly<Record<Phenomenon, number>> = {
+  ioi: 0.24,
+  induction: 0.3,
+  facts: 0.12,
+  sentiment: 0.07,
+  topics: 0.06,
+  style: 0.05,
+  requests: 0.09,
+  ab: 0.07,
+};
+
+/**
+ * Sinusoidal position table `[n, d]` (sin on even, cos on odd dims) times `scale`.
+ *
+ * @example
+ * sinusoidalPositions(128, 64, 0.05);
+ */
+export function sinusoidalPositions(n: number, d: number, scale: number): Float32Array {
+  const out = new Float32Array(n * d);
+  for (let p = 0; p < n; p++) {
+    for (let i = 0; i < d; i += 2) {
+      const a = p / 10000 ** (i / d);
+      out[p * d + i] = scale * Math.sin(a);
+      if (i + 1 < d) out[p * d + i + 1] = scale * Math.cos(a);
+    }
+  }
+  return out;
+}
+
 const DEFAULTS = {
+  mix: TRAIN_MIX as Mix,
+  positionInit: 'sinusoidal' as 'sinusoidal' | 'normal',
   seed: 0,
   nLayers: 4,
   dModel: 128,
@@ -247,6 +293,8 @@ export async function trainDemoModel(options: TrainOptions): Promise<TrainResult
     beta1: o.beta1,
     beta2: o.beta2,
     clip: o.clip,
+    mix: o.mix,
+    positionInit: o.positionInit,
   };
   const statePath = join(workDir, 'state.json');
   const tensorsPath = join(workDir, 'state.safetensors');
@@ -255,7 +303,9 @@ export async function trainDemoModel(options: TrainOptions): Promise<TrainResult
   const resume = !o.fresh && existsSync(statePath) && existsSync(tensorsPath);
   if (resume) {
     state = JSON.parse(readFileSync(statePath, 'utf8')) as State;
-    const differs = Object.entries(recipe).filter(([k, v]) => state.options[k] !== v && k !== 'steps');
+    const differs = Object.entries(recipe).filter(
+      ([k, v]) => JSON.stringify(state.options[k]) !== JSON.stringify(v) && k !== 'steps',
+    );
     if (differs.length) {
       throw new Error(
         `${workDir} holds a run with a different recipe (${differs.map(([k]) => k).join(', ')}); pass fresh: true (--fresh) to start over`,
@@ -269,6 +319,10 @@ export async function trainDemoModel(options: TrainOptions): Promise<TrainResult
   const vars = mapParams(init.params, (t) => tf.variable(t, true));
   init.dispose();
   const model = new HookedTransformer(init.config, vars as TensorParams, tok);
+  if (o.positionInit === 'sinusoidal' && vars.W_pos) {
+    const wp = vars.W_pos;
+    tf.tidy(() => wp.assign(tf.tensor(sinusoidalPositions(T, o.dModel, 0.05), [T, o.dModel])));
+  }
   const entries = paramEntries(model.params) as [string, tf.Variable][];
   const zeros = (v: tf.Variable): tf.Variable => tf.tidy(() => tf.variable(tf.zerosLike(v), false));
   const m = new Map(entries.map(([k, v]) => [k, zeros(v)]));

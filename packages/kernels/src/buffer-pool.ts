@@ -63,7 +63,8 @@ function recycle(values: unknown): void {
   if (!(values instanceof Float32Array)) return;
   const buf = values.buffer as ArrayBuffer;
   registered.delete(buf);
-  if (!ours.has(buf) || retired.has(buf) || values.byteOffset !== 0 || values.byteLength !== buf.byteLength) return;
+  if (!ours.has(buf) || retired.has(buf) || values.byteOffset !== 0 || values.byteLength !== buf.byteLength)
+    return;
   if (freeBytes + values.byteLength > maxBytes()) return;
   let list = free.get(values.length);
   if (!list) {
@@ -101,7 +102,13 @@ function install(backend: PoolableBackend): void {
     return write(values, shape, dtype);
   };
   const move = backend.move.bind(backend);
-  backend.move = (dataId: object, values: unknown, shape: number[], dtype: DataType, refCount: number): void => {
+  backend.move = (
+    dataId: object,
+    values: unknown,
+    shape: number[],
+    dtype: DataType,
+    refCount: number,
+  ): void => {
     note(values);
     move(dataId, values, shape, dtype, refCount);
   };
