@@ -473,7 +473,7 @@ export class HookedTransformer {
       };
     }
     const hit = this.qkvCache[layer];
-    if (hit && hit.src.every((t, i) => t === src[i])) return hit;
+    if (hit?.src.every((t, i) => t === src[i])) return hit;
     if (hit) tf.dispose(hit.b ? [hit.W, hit.b] : [hit.W]);
     const W = tf.keep(tf.concat([p.W_Q, p.W_K, p.W_V], 1));
     const b = p.b_Q && p.b_K && p.b_V ? tf.keep(tf.concat([p.b_Q, p.b_K, p.b_V])) : null;

@@ -146,7 +146,7 @@ function runMatmul(args: KernelArgs, fused: boolean) {
     leaky = Number(attrs?.leakyreluAlpha ?? 0.2);
     if (name === 'prelu') {
       const w = inputs.preluActivationWeights;
-      if (!w || w.dtype !== 'float32' || !broadcastsInto(w.shape, outShape)) return null;
+      if (w?.dtype !== 'float32' || !broadcastsInto(w.shape, outShape)) return null;
       prelu = f32(backend, w);
       preluShape = w.shape;
     }
