@@ -133,6 +133,7 @@ export {
   type TrainResult,
   type TrainStep,
   trainDemoModel,
+  trainingContexts,
 } from './train.js';
 export { type CorpusDocument, type Mix, PHENOMENA, type Phenomenon } from './types.js';
 export {

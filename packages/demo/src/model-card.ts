@@ -15,6 +15,7 @@ export function modelCard(config: Record<string, unknown>, r: DemoEvalReport): s
   const m = (config.mechlens ?? {}) as {
     recipe?: Record<string, number> & { mix?: Record<string, number>; positionInit?: string };
     trainSeconds?: number;
+    note?: string;
   };
   const rec = m.recipe ?? ({} as Record<string, number>);
   const mix = m.recipe?.mix
@@ -69,7 +70,7 @@ Item counts: IOI ${r.ioi.n}, induction ${r.induction.n} (${r.induction.positions
   weight decay ${rec.weightDecay} on matrices), batch ${rec.batchSize} × ${rec.contextLength} tokens
   (${Number.isFinite(tokens) ? `${(tokens / 1e6).toFixed(1)} M` : '?'} tokens), peak learning rate ${rec.lr} with ${rec.warmupSteps} warmup steps and cosine decay
   to ${rec.minLrFraction} of the peak, gradient clipping at global norm ${rec.clip}; document mix ${mix};
-  learned positions initialised ${m.recipe?.positionInit ?? 'normal'}.
+  learned positions initialised ${m.recipe?.positionInit ?? 'normal'}.${m.note ? `\n- Note: ${m.note}.` : ''}
 - Time: ${minutes} minutes on a 2-core x86-64 machine (AVX-512) with mechlens' native CPU engine.
 - Reproduce: \`pnpm train:demo --fresh\` (resumable: rerun without \`--fresh\` after an interruption), then
   \`pnpm eval:demo --card\` to re-measure and rewrite this card. The loss log (every 10th step and every held-out evaluation) is \`training_log.jsonl\` here.

@@ -113,6 +113,22 @@ export const TRAIN_MIX: Readonly<Record<Phenomenon, number>> = {
 };
 
 /**
+ * The training stream of packed contexts: a pure function of the seed and the mix, so a resumed run
+ * skips what it already consumed.
+ *
+ * @example
+ * const it = trainingContexts((t) => tok.encode(t), { seed: 0, mix: TRAIN_MIX, contextLength: 128 });
+ */
+export function trainingContexts(
+  encode: (text: string) => readonly number[],
+  o: { seed: number; mix?: Mix; contextLength: number },
+): Generator<number[]> {
+  return packContexts(corpusDocuments({ seed: o.seed, split: 'train', mix: o.mix }), encode, {
+    contextLength: o.contextLength,
+  });
+}
+
+/**
  * Sinusoidal position table `[n, d]` (sin on even, cos on odd dims) times `scale`.
  *
  * @example
@@ -353,9 +369,7 @@ export async function trainDemoModel(options: TrainOptions): Promise<TrainResult
   };
 
   // The data stream: contexts are a pure function of the seed, so resuming skips what was consumed.
-  const contexts = packContexts(corpusDocuments({ seed: o.seed, split: 'train' }), encode, {
-    contextLength: T,
-  });
+  const contexts = trainingContexts(encode, { seed: o.seed, mix: o.mix, contextLength: T });
   for (let i = 0; i < state.step * o.batchSize; i++) contexts.next();
   const nextBatch = (): number[][] =>
     Array.from({ length: o.batchSize }, () => contexts.next().value as number[]);

@@ -1,9 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel, tf } from '@mechlens/core';
+import { loadModel, loadTokenizer, tf } from '@mechlens/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { learningRate, nextTokenLoss, trainDemoModel } from '../src/index.js';
+import {
+  DEMO_TOKENIZER_PATH,
+  learningRate,
+  nextTokenLoss,
+  trainDemoModel,
+  trainingContexts,
+} from '../src/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mechlens-train-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -90,5 +96,17 @@ describe('trainDemoModel', () => {
     await expect(trainDemoModel({ ...tiny, dModel: 64, out: join(root, 'a'), steps: 8 })).rejects.toThrow(
       /different recipe/,
     );
+  });
+});
+
+describe('trainingContexts', () => {
+  it('follows the mix (a one-phenomenon mix gives only that phenomenon)', async () => {
+    const tok = await loadTokenizer(DEMO_TOKENIZER_PATH);
+    const it = trainingContexts((t) => tok.encode(t), { seed: 0, mix: { facts: 1 }, contextLength: 128 });
+    for (let i = 0; i < 5; i++) {
+      const text = tok.decode(it.next().value as number[]);
+      expect(text).not.toMatch(/Assistant:|Word list:|Question:/);
+      expect(text).toMatch(/city|river|dish|country/i);
+    }
   });
 });
