@@ -169,6 +169,30 @@ function registerGradOnce(config: Parameters<typeof registerGradient>[0]): void 
   if (!getGradient(config.kernelName)) registerGradient(config);
 }
 
+type NormDx = (
+  dy: Float32Array,
+  x: Float32Array,
+  gamma: Float32Array,
+  dx: Float32Array,
+  rows: number,
+  d: number,
+  eps: number,
+) => void;
+
+/** The input-gradient kernel of a norm over the last axis (inputs {dy, x, gamma}, attrs {eps}). */
+function addNormDxKernel(G: string, backendName: string, dxOf: NormDx): void {
+  addKernel(G, backendName, (args) => {
+    const dy = input(args, 'dy', G);
+    const x = input(args, 'x', G);
+    const g = input(args, 'gamma', G);
+    sameShape(dy.t, x.t, G);
+    const { rows, d } = rowsOf(x.t.shape, G);
+    expectVector(g.t, d, `${G}: gamma`);
+    const eps = numAttr(args.attrs, 'eps', DEFAULT_EPS);
+    return makeF32(args.backend, x.t.shape.slice(), (dx) => dxOf(dy.v, x.v, g.v, dx, rows, d, eps));
+  });
+}
+
 function layerNormKernels(b: FusedBinding, backendName: string): void {
   const N = FUSED_KERNELS.layerNorm;
   addKernel(N, backendName, (args) => {
@@ -184,18 +208,9 @@ function layerNormKernels(b: FusedBinding, backendName: string): void {
     );
   });
   const G = FUSED_GRAD_KERNELS.layerNormGrad;
-  addKernel(G, backendName, (args) => {
-    const dy = input(args, 'dy', G);
-    const x = input(args, 'x', G);
-    const g = input(args, 'gamma', G);
-    sameShape(dy.t, x.t, G);
-    const { rows, d } = rowsOf(x.t.shape, G);
-    expectVector(g.t, d, `${G}: gamma`);
-    const eps = numAttr(args.attrs, 'eps', DEFAULT_EPS);
-    return makeF32(args.backend, x.t.shape.slice(), (dx) =>
-      b.fusedLayerNormGrad(dy.v, x.v, g.v, dx, rows, d, eps),
-    );
-  });
+  addNormDxKernel(G, backendName, (dy, x, g, dx, rows, d, eps) =>
+    b.fusedLayerNormGrad(dy, x, g, dx, rows, d, eps),
+  );
   const P = FUSED_GRAD_KERNELS.layerNormParamGrad;
   addKernel(P, backendName, (args) => {
     const dy = input(args, 'dy', P);
@@ -246,18 +261,9 @@ function rmsNormKernels(b: FusedBinding, backendName: string): void {
     );
   });
   const G = FUSED_GRAD_KERNELS.rmsNormGrad;
-  addKernel(G, backendName, (args) => {
-    const dy = input(args, 'dy', G);
-    const x = input(args, 'x', G);
-    const g = input(args, 'gamma', G);
-    sameShape(dy.t, x.t, G);
-    const { rows, d } = rowsOf(x.t.shape, G);
-    expectVector(g.t, d, `${G}: gamma`);
-    const eps = numAttr(args.attrs, 'eps', DEFAULT_EPS);
-    return makeF32(args.backend, x.t.shape.slice(), (dx) =>
-      b.fusedRmsNormGrad(dy.v, x.v, g.v, dx, rows, d, eps),
-    );
-  });
+  addNormDxKernel(G, backendName, (dy, x, g, dx, rows, d, eps) =>
+    b.fusedRmsNormGrad(dy, x, g, dx, rows, d, eps),
+  );
   const P = FUSED_GRAD_KERNELS.rmsNormParamGrad;
   addKernel(P, backendName, (args) => {
     const dy = input(args, 'dy', P);
