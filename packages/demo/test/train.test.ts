@@ -5,8 +5,11 @@ import { loadModel, loadTokenizer, tf } from '@mechlens/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   DEMO_TOKENIZER_PATH,
+  exportTrainingState,
   learningRate,
+  modelCard,
   nextTokenLoss,
+  sinusoidalPositions,
   trainDemoModel,
   trainingContexts,
 } from '../src/index.js';
@@ -88,6 +91,20 @@ describe('trainDemoModel', () => {
     const b = readFileSync(join(root, 'b', 'model.safetensors'));
     expect(Buffer.compare(a, b)).toBe(0);
 
+    // the last saved training state exported as a checkpoint equals the final checkpoint
+    expect(await exportTrainingState(join(root, '.train-a'), join(root, 'exported'))).toEqual({ step: 8 });
+    const exp = await loadModel(join(root, 'exported'));
+    const fin = await loadModel(join(root, 'a'));
+    const ids = [[0, 5, 9, 13]];
+    const [l1, l2] = [exp.forward(ids), fin.forward(ids)];
+    expect(Array.from(l1.dataSync())).toEqual(Array.from(l2.dataSync()));
+    tf.dispose([l1, l2]);
+    exp.dispose();
+    fin.dispose();
+    await expect(exportTrainingState(join(root, 'nowhere'), join(root, 'x'))).rejects.toThrow(
+      /no training state/,
+    );
+
     const m = await loadModel(join(root, 'a'));
     expect(m.config).toMatchObject({ arch: 'gpt2', nLayers: 1, dModel: 32, nCtx: 32 });
     expect(m.toTokens('When Mary and John')[0][0]).toBe(0);
@@ -108,5 +125,50 @@ describe('trainingContexts', () => {
       expect(text).not.toMatch(/Assistant:|Word list:|Question:/);
       expect(text).toMatch(/city|river|dish|country/i);
     }
+  });
+});
+
+describe('sinusoidalPositions and modelCard', () => {
+  it('builds scaled sin/cos tables', () => {
+    const t = sinusoidalPositions(3, 4, 0.5);
+    expect(t[0]).toBe(0);
+    expect(t[1]).toBeCloseTo(0.5, 7);
+    expect(t[4]).toBeCloseTo(0.5 * Math.sin(1), 6);
+    expect(t[4 * 2 + 2]).toBeCloseTo(0.5 * Math.sin(2 / 100), 6);
+  });
+
+  it('writes the measured numbers and the missed targets into the card', () => {
+    const passes = {
+      ioi: true,
+      induction: false,
+      facts: true,
+      harmfulRefusal: true,
+      benignRefusal: true,
+      sentiment: true,
+    };
+    const md = modelCard(
+      {
+        n_layer: 2,
+        n_embd: 64,
+        n_head: 4,
+        n_inner: 256,
+        n_positions: 128,
+        vocab_size: 100,
+        mechlens: { recipe: { steps: 10, batchSize: 2, contextLength: 128 } },
+      },
+      {
+        ioi: { n: 10, accuracy: 0.912, heldOutTemplateAccuracy: 0.9, meanLogitDiff: 2 },
+        induction: { n: 3, positions: 20, accuracy: 0.05 },
+        facts: { n: 5, accuracy: 0.8, byRelation: { country: 0.8 } },
+        sentiment: { n: 4, accuracy: 1 },
+        refusal: { n: 4, harmfulRefused: 1, benignRefused: 0 },
+        ab: { n: 2, behaviourScore: 0.7 },
+        heldOutLoss: { contexts: 2, nats: 1.5 },
+        passes,
+        seconds: 1,
+      },
+    );
+    expect(md).toContain('| 91.2% |');
+    expect(md).toContain('Targets missed: induction');
   });
 });

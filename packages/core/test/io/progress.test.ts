@@ -80,3 +80,16 @@ describe('ProgressBar', () => {
     expect(log.out.at(-1)).toMatch(/100% 100\/100 it .* in 0:10/);
   });
 });
+
+describe('ProgressBar.setStatus', () => {
+  it('shows the status after the ETA and clears it with an empty string', () => {
+    let t = 0;
+    const bar = new ProgressBar({ total: 10, label: 'train', enabled: false, now: () => t });
+    t = 1000;
+    bar.update(5);
+    bar.setStatus('loss 1.234');
+    expect(bar.render()).toMatch(/loss 1\.234$/);
+    bar.setStatus('');
+    expect(bar.render()).not.toContain('loss');
+  });
+});
