@@ -14,11 +14,12 @@ import { registerFusedKernels } from './kernels/fused.js';
 import { registerLayoutKernels } from './kernels/layout.js';
 import { registerMatmulKernels } from './kernels/matmul.js';
 import { registerReduceKernels } from './kernels/reduce.js';
+import { registerSparseKernels } from './kernels/sparse.js';
 import { nativeKernelNames, restoreKernels } from './register.js';
 
 export type { BindingLoad, CoreBinding } from './binding.js';
 export { loadBinding } from './binding.js';
-export { FUSED_KERNELS } from './kernels/fused-names.js';
+export { FUSED_KERNELS, SPARSE_KERNELS } from './kernels/fused-names.js';
 export { nativeKernelNames, restoreKernels } from './register.js';
 
 /** What {@link registerNativeKernels} did. */
@@ -41,6 +42,7 @@ export function registerNativeKernels(backendName = 'cpu'): NativeStatus {
   registerReduceKernels(backendName);
   registerLayoutKernels(backendName);
   registerFusedKernels(backendName);
+  registerSparseKernels(backendName);
   const info = load.binding.info();
   return { ok: true, simd: info.simd, threads: info.threads, kernels: nativeKernelNames(backendName) };
 }

@@ -1,3 +1,4 @@
 export type { BackendKind, EngineInfo, EngineOptions } from './engine.js';
 export { engineInfo, hasKernel, initEngine } from './engine.js';
+export { scatterRows, sparseDecode, sparseRowDot } from './sparse-code.js';
 export { tf } from './tf.js';

@@ -47,3 +47,17 @@ export const FUSED_GRAD_KERNELS = {
   /** inputs {dy, cos, sin}, attrs {rotDim} → dx (the transposed rotation). */
   rotaryGrad: 'MechlensRotaryGrad',
 } as const;
+
+/**
+ * Names of the sparse-code kernels (a batch of codes of k (value, latent index) pairs over a dictionary
+ * `W [n, d]`), used by sparse autoencoders. @mechlens/core wraps them as `sparseDecode`, `sparseRowDot` and
+ * `scatterRows`, with composite fallbacks.
+ */
+export const SPARSE_KERNELS = {
+  /** inputs {values [..., k], indices [..., k] int32, weights [n, d]} → [..., d]: Σ_j values_j · W[indices_j]. Differentiable in values and weights. */
+  decode: 'MechlensSparseDecode',
+  /** inputs {g [..., d], indices [..., k] int32, weights [n, d]} → [..., k]: g · W[indices_j]. */
+  rowDot: 'MechlensSparseRowDot',
+  /** inputs {g [..., d], values [..., k], indices [..., k] int32}, attrs {n} → [n, d]: row i = Σ over entries with index i of value · g. */
+  scatterRows: 'MechlensSparseScatterRows',
+} as const;

@@ -1,0 +1,16 @@
+/**
+ * The ReLU SAE with an L1 penalty (the "standard" SAE of Anthropic 2023 / SAELens), as a dense baseline:
+ * every latent is `ReLU(z_i)`; sparsity comes from the training loss.
+ */
+import { tf } from '@mechlens/core';
+import type { Architecture, Code, SelectInput } from './types.js';
+
+export const reluArchitecture: Architecture = {
+  name: 'relu',
+  description: 'ReLU with an L1 sparsity penalty (dense baseline, SAELens "standard")',
+  kind: 'dense',
+  saelensArchitecture: 'standard',
+  select({ z }: SelectInput): Code {
+    return { values: tf.relu(z) as tf.Tensor2D, indices: null };
+  },
+};
