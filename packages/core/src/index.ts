@@ -10,6 +10,14 @@
 
 export * from './analysis/index.js';
 export type { BackendKind, EngineInfo, EngineOptions } from './engine/index.js';
-export { engineInfo, hasKernel, initEngine, scatterRows, sparseDecode, sparseRowDot, tf } from './engine/index.js';
+export {
+  engineInfo,
+  hasKernel,
+  initEngine,
+  scatterRows,
+  sparseDecode,
+  sparseRowDot,
+  tf,
+} from './engine/index.js';
 export * from './io/index.js';
 export * from './model/index.js';

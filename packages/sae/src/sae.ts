@@ -284,7 +284,7 @@ export function denseCode(code: Code, n: number): tf.Tensor2D {
     const offsets = tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(n, 'int32')).reshape([rows, 1]);
     const flat = tf.add(indices, offsets).reshape([rows * k]);
     return tf
-      .unsortedSegmentSum(values.reshape([rows * k]), flat, rows * n)
+      .unsortedSegmentSum(values.reshape([rows * k]), flat as tf.Tensor1D, rows * n)
       .reshape([rows, n]) as tf.Tensor2D;
   });
 }

@@ -83,6 +83,6 @@ export const compositeSparse = {
       const d = g.shape[g.rank - 1];
       const k = indices.shape[indices.rank - 1];
       const outer = tf.mul(g.reshape([-1, 1, d]), values.reshape([-1, k, 1])).reshape([-1, d]);
-      return tf.unsortedSegmentSum(outer, indices.reshape([-1]), n) as tf.Tensor2D;
+      return tf.unsortedSegmentSum(outer, indices.reshape([-1]) as tf.Tensor1D, n) as tf.Tensor2D;
     }),
 };

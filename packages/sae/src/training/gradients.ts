@@ -82,7 +82,7 @@ function encoderTerms(
   const dz = tf.mul(dv, tf.cast(tf.greater(values, 0), 'float32')) as tf.Tensor2D;
   const n = params.encoder.shape[0];
   side.encoder.push(scatterRows(u, dz, indices, n));
-  side.bEnc.push(tf.unsortedSegmentSum(dz.reshape([-1]), indices.reshape([-1]), n));
+  side.bEnc.push(tf.unsortedSegmentSum(dz.reshape([-1]), indices.reshape([-1]) as tf.Tensor1D, n));
   side.du.push(tf.sum(sparseDecode(dz, indices, params.encoder), 0));
 }
 
