@@ -204,6 +204,7 @@ export class Sae {
    * const { values, indices } = sae.encode(x);
    */
   encode(x: tf.Tensor, opts: EncodeOptions = {}): Code {
+    this.rows(x, 'the input').dispose();
     return tf.tidy(() => {
       const enc = this.encodeRows(x.reshape([-1, this.cfg.dIn]) as tf.Tensor2D, opts);
       return { values: enc.code.values, indices: enc.code.indices } as unknown as tf.TensorContainerObject;
@@ -237,6 +238,7 @@ export class Sae {
    * const { recons, code } = sae.forward(resid); // resid [batch, pos, dIn]
    */
   forward(x: tf.Tensor, opts: EncodeOptions = {}): SaeOutput {
+    this.rows(x, 'the input').dispose();
     return tf.tidy(() => {
       const enc = this.encodeRows(x.reshape([-1, this.cfg.dIn]) as tf.Tensor2D, opts);
       const recons = this.decode(enc.code, enc.norm).reshape(x.shape);
