@@ -42,6 +42,25 @@ export {
   type StorePosition,
   summedNextTokenLoss,
 } from './data/store.js';
+export { type EvaluateSaeOptions, evaluateSae, type SaeEvalReport } from './eval/evaluate.js';
+export {
+  runWithSaes,
+  SAE_HOOKS,
+  type SaeHookFn,
+  type SaeHookSuffix,
+  type SpliceOptions,
+  saeHook,
+} from './eval/splice.js';
+export {
+  type LoadSparsityOptions,
+  loadSae,
+  loadSparsifySaes,
+  loadSparsity,
+  type SaveSaeOptions,
+  saveSae,
+  saveSparsifySae,
+  sparsifyHookName,
+} from './formats/index.js';
 export {
   denseCode,
   type Encoded,

@@ -226,7 +226,8 @@ export class Sae {
         ? sparseDecode(code.values, code.indices, decoder)
         : tf.matMul(code.values, decoder);
       let out = tf.add(body, bDec) as tf.Tensor2D;
-      if (norm) out = tf.add(tf.mul(out, tf.add(norm.std, LN_EPS)), norm.mu) as tf.Tensor2D;
+      // undone with the plain std (as OpenAI's code and SAELens do; the encoder divided by std + eps)
+      if (norm) out = tf.add(tf.mul(out, norm.std), norm.mu) as tf.Tensor2D;
       return out;
     });
   }

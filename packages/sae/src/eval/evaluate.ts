@@ -120,7 +120,9 @@ export async function evaluateSae(
   let ceZero = 0;
   let kl = 0;
   let positions = 0;
-  const atomNorms = tf.tidy(() => tf.norm(sae.params.decoder, 2, 1).dataSync() as Float32Array);
+  const normsT = tf.norm(sae.params.decoder, 2, 1);
+  const atomNorms = normsT.dataSync() as Float32Array;
+  normsT.dispose();
   const bDecNorm2 = tf.tidy(() => tf.sum(tf.square(sae.params.bDec)).dataSync()[0]);
   const bar = new ProgressBar({
     total: contexts.length,
@@ -148,18 +150,31 @@ export async function evaluateSae(
         if (!exclude.has(id)) keep.push(b * T + t);
       });
     });
-    const [xv, rv, vals, idx, inNorm] = tf.tidy(() => {
+    const parts = tf.tidy(() => {
       const rows = tf.gather(x.reshape([-1, dIn]), tf.tensor1d(keep, 'int32')) as tf.Tensor2D;
       const enc = sae.encodeRows(rows);
-      const recons = sae.decode(enc.code, enc.norm);
-      return [
-        rows.dataSync(),
-        recons.dataSync(),
-        enc.code.values.dataSync(),
-        enc.code.indices ? enc.code.indices.dataSync() : null,
-        tf.norm(enc.input, 2, 1).dataSync(),
-      ] as const;
-    });
+      return {
+        rows,
+        recons: sae.decode(enc.code, enc.norm),
+        values: enc.code.values,
+        indices: enc.code.indices,
+        inNorm: tf.norm(enc.input, 2, 1),
+      } as unknown as tf.TensorContainerObject;
+    }) as unknown as Record<'rows' | 'recons' | 'values' | 'inNorm', tf.Tensor> & {
+      indices: tf.Tensor | null;
+    };
+    const xv = parts.rows.dataSync();
+    const rv = parts.recons.dataSync();
+    const vals = parts.values.dataSync();
+    const idx = parts.indices ? parts.indices.dataSync() : null;
+    const inNorm = parts.inNorm.dataSync();
+    tf.dispose([
+      parts.rows,
+      parts.recons,
+      parts.values,
+      parts.inNorm,
+      ...(parts.indices ? [parts.indices] : []),
+    ]);
     const n = keep.length;
     const w = vals.length / Math.max(1, n);
     for (let r = 0; r < n; r++) {

@@ -4,7 +4,7 @@
  * geometric-median (or mean) initialisation of `b_dec`, atomic checkpoints that resume bit for bit,
  * NaN/Inf detection that keeps the last good checkpoint, a progress bar and a JSONL metrics log.
  */
-import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ProgressBar, tf } from '@mechlens/core';
 import type { SaeConfig } from '../config.js';
@@ -217,6 +217,13 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
   if (o.logPath) {
     mkdirSync(dirname(o.logPath), { recursive: true });
     if (!ck && existsSync(o.logPath)) rmSync(o.logPath);
+    if (ck && existsSync(o.logPath)) {
+      // lines written after the checkpoint (before a crash) are replayed by this run: drop them
+      const kept = readFileSync(o.logPath, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '' && (JSON.parse(l) as StepMetrics).step <= step);
+      writeFileSync(o.logPath, kept.map((l) => `${l}\n`).join(''));
+    }
   }
 
   const bar = new ProgressBar({

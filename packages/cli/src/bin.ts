@@ -1,0 +1,4 @@
+/** Entry point of the `mechlens` command. */
+import { main } from './program.js';
+
+await main(process.argv);
