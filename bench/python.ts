@@ -64,3 +64,33 @@ export function torchGpt2(cfg: Record<string, number>, reps: number): TorchGpt2[
   }
   return out;
 }
+
+export interface TorchSaeStep {
+  torch: string;
+  threads: number;
+  seconds: number;
+  tokensPerSecond: number;
+}
+
+/**
+ * PyTorch's dense-decoder TopK SAE training step at each thread setting tried (tokens/s); null without
+ * torch.
+ */
+export function torchSaeStep(
+  cfg: { d: number; n: number; k: number; batch: number },
+  reps: number,
+): TorchSaeStep[] | null {
+  const settings = [
+    { threads: 1, openblas: 2 },
+    { threads: 2, openblas: 1 },
+  ];
+  const out: TorchSaeStep[] = [];
+  for (const s of settings) {
+    const r = run(['sae_topk', JSON.stringify(cfg), String(reps), String(s.threads)], {
+      OPENBLAS_NUM_THREADS: String(s.openblas),
+      OMP_NUM_THREADS: String(s.threads),
+    }) as TorchSaeStep | null;
+    if (r) out.push(r);
+  }
+  return out.length ? out : null;
+}

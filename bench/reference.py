@@ -112,9 +112,53 @@ def gpt2(cfg, reps, threads):
     return res
 
 
+def sae_topk(cfg, reps, threads):
+    """One training step of a TopK SAE with a dense decoder (the common PyTorch formulation): encode,
+    top-k, scatter into a dense code, dense decode, FVU loss, backward, unit-norm gradient projection,
+    Adam step, decoder renormalisation. Returns tokens/s."""
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    d, n, k, batch = cfg["d"], cfg["n"], cfg["k"], cfg["batch"]
+    W_enc = torch.nn.Parameter(torch.empty(n, d).uniform_(-(d ** -0.5), d ** -0.5))
+    b_enc = torch.nn.Parameter(torch.zeros(n))
+    W_dec = torch.nn.Parameter(W_enc.data / W_enc.data.norm(dim=1, keepdim=True))
+    b_dec = torch.nn.Parameter(torch.zeros(d))
+    opt = torch.optim.Adam([W_enc, b_enc, W_dec, b_dec], lr=1e-4, eps=6.25e-10)
+    x = torch.randn(batch, d)
+
+    def step():
+        z = torch.relu((x - b_dec) @ W_enc.T + b_enc)
+        vals, idx = z.topk(k, dim=-1, sorted=False)
+        code = torch.zeros_like(z).scatter_(-1, idx, vals)
+        xhat = code @ W_dec + b_dec
+        e = xhat - x
+        loss = e.pow(2).sum() / (x - x.mean(0)).pow(2).sum()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        with torch.no_grad():
+            g = W_dec.grad
+            g -= (g * W_dec).sum(1, keepdim=True) * W_dec
+        opt.step()
+        with torch.no_grad():
+            W_dec /= W_dec.norm(dim=1, keepdim=True)
+
+    step()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    sec = statistics.median(times)
+    return {"torch": torch.__version__, "threads": threads, "seconds": sec, "tokensPerSecond": batch / sec}
+
+
 if __name__ == "__main__":
     kind = sys.argv[1]
     if kind == "sgemm":
         print(json.dumps(sgemm(json.loads(sys.argv[2]), int(sys.argv[3]))))
+    elif kind == "sae_topk":
+        print(json.dumps(sae_topk(json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))))
     else:
         print(json.dumps(gpt2(json.loads(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))))

@@ -2,7 +2,7 @@
  * `pnpm bench`: engine benchmarks, printed as tables with ratios and as JSON (last line of stdout, and
  * bench/results/latest.json). Not part of `pnpm test`.
  *
- *   pnpm bench [--quick] [--full] [--skip-cpu] [--skip-python] [--only sgemm,gpt2,core]
+ *   pnpm bench [--quick] [--full] [--skip-cpu] [--skip-python] [--only sgemm,gpt2,core,sae]
  *
  * --quick: fewer repetitions. --full: also the all-weights gradient on pure-JS tfjs cpu (minutes).
  * --skip-cpu: no pure-JS tfjs runs. --skip-python: no numpy/PyTorch reference.
@@ -15,7 +15,8 @@ import { registerNativeKernels, unregisterNativeKernels } from '@mechlens/kernel
 import { benchSgemm, DEFAULT_SGEMM_SHAPES } from '../packages/kernels/bench/sgemm.js';
 import { benchCore } from './core.js';
 import { GPT2_SMALL, type Gpt2Measure, makeGpt2, timeIt } from './gpt2.js';
-import { numpySgemm, pythonHas, torchGpt2 } from './python.js';
+import { numpySgemm, pythonHas, torchGpt2, torchSaeStep } from './python.js';
+import { benchSaeStep, SAE_BENCH_SHAPE } from './sae.js';
 import { median, table } from './table.js';
 
 const argv = process.argv.slice(2);
@@ -139,6 +140,38 @@ async function coreSection(): Promise<void> {
   report.core = rows;
 }
 
+async function saeSection(): Promise<void> {
+  const s = SAE_BENCH_SHAPE;
+  log(
+    `\n## SAE training step (d_in ${s.d}, ${s.n} latents, k ${s.k}, batch ${s.batch} activations): tokens/s`,
+  );
+  const steps = quick ? 4 : 8;
+  const ours = await benchSaeStep(s, steps, 'topk');
+  let torch: { tokensPerSecond: number; threads: number } | null = null;
+  if (!flag('--skip-python') && pythonHas('torch')) {
+    const runs = torchSaeStep(s, quick ? 3 : 5);
+    if (runs) torch = runs.reduce((a, b) => (b.tokensPerSecond > a.tokensPerSecond ? b : a));
+  }
+  const again = await benchSaeStep(s, steps, 'topk'); // interleaved, to damp the VM's drift
+  const best = ours.tokensPerSecond > again.tokensPerSecond ? ours : again;
+  const rows = [
+    {
+      measure: 'TopK step (sparse decode, hand-written backward)',
+      seconds: best.seconds,
+      tokensPerSecond: best.tokensPerSecond,
+      torchTokensPerSecond: torch?.tokensPerSecond ?? Number.NaN,
+      ratio: best.tokensPerSecond / (torch?.tokensPerSecond ?? Number.NaN),
+    },
+  ];
+  log(
+    table(
+      ['measure', 's/step', 'tokens/s', 'PyTorch dense-decoder tokens/s', 'ours/PyTorch'],
+      rows.map((r) => [r.measure, r.seconds, r.tokensPerSecond, r.torchTokensPerSecond, r.ratio]),
+    ),
+  );
+  report.sae = { shape: s, rows, torch };
+}
+
 async function main(): Promise<void> {
   const info = await initEngine();
   log(`# mechlens bench\nengine: ${JSON.stringify(info)}`);
@@ -146,6 +179,7 @@ async function main(): Promise<void> {
   if (want('sgemm')) await sgemmSection();
   if (want('gpt2')) await gpt2Section();
   if (want('core')) await coreSection();
+  if (want('sae')) await saeSection();
   const leaked = tf.memory().numTensors;
   report.tensorsAlive = leaked;
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');

@@ -7,11 +7,18 @@
  * await runTrainSae({ architecture: 'topk', expansion: 16, beta: 1, afaCoeff: 1 / 32, l1Coeff: 5, tokens: 200_000, batch: 4096, data: 'demo-corpus', textField: 'text', resume: false, seed: 0, evalContexts: 16 });
  */
 export {
+  CACHE_ACTIVATIONS_SCHEMA,
+  type CacheActivationsCliOptions,
+  parseShard,
+  runCacheActivations,
+} from './commands/cache-activations.js';
+export {
   EVAL_SAE_SCHEMA,
   type EvalSaeCliOptions,
   runEvalSae,
 } from './commands/eval-sae.js';
 export {
+  cacheDescription,
   runTrainSae,
   TRAIN_SAE_SCHEMA,
   type TrainSaeCliOptions,

@@ -3,6 +3,11 @@
  * its typed schema and an optional JSON `--config` file.
  */
 import { Command } from 'commander';
+import {
+  CACHE_ACTIVATIONS_SCHEMA,
+  type CacheActivationsCliOptions,
+  runCacheActivations,
+} from './commands/cache-activations.js';
 import { EVAL_SAE_SCHEMA, type EvalSaeCliOptions, runEvalSae } from './commands/eval-sae.js';
 import { runTrainSae, TRAIN_SAE_SCHEMA, type TrainSaeCliOptions } from './commands/train-sae.js';
 import { addSchemaOptions, OptionError, resolveOptions } from './schema.js';
@@ -40,7 +45,16 @@ export function buildProgram(): Command {
     const o = resolveOptions(EVAL_SAE_SCHEMA, raw, raw.config as string | undefined);
     await runEvalSae(dir, o as unknown as EvalSaeCliOptions);
   });
-  program.addCommand(train).addCommand(evalCmd);
+  const cache = new Command('cache-activations')
+    .description(
+      'Compute activations at hook points and store them on disk (safetensors groups), optionally as shard i/n of a larger cache; train-sae --cache reads them.',
+    )
+    .option('--config <file.json>', 'JSON file of option values');
+  addSchemaOptions(cache, CACHE_ACTIVATIONS_SCHEMA).action(async (raw: Record<string, unknown>) => {
+    const o = resolveOptions(CACHE_ACTIVATIONS_SCHEMA, raw, raw.config as string | undefined);
+    await runCacheActivations(o as unknown as CacheActivationsCliOptions);
+  });
+  program.addCommand(train).addCommand(evalCmd).addCommand(cache);
   return program;
 }
 

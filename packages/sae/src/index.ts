@@ -36,6 +36,7 @@ export { type PackTokensOptions, packTokens } from './data/contexts.js';
 export { DEMO_CORPUS, type DocumentOptions, documentStream, parquetDocuments } from './data/documents.js';
 export {
   type ActivationBatch,
+  type ActivationSource,
   ActivationStore,
   type ActivationStoreOptions,
   permutation,

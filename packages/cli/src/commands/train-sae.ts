@@ -192,6 +192,7 @@ export interface TrainSaeCliOptions {
   data: string;
   textField: string;
   out?: string;
+  cache?: string;
   resume: boolean;
   seed: number;
   checkpointEvery?: number;
@@ -208,6 +209,18 @@ export interface TrainSaeCliResult {
   tokensPerSecond: number;
   train: { fvu: number; l0: number; deadFraction: number } | null;
   eval: Omit<SaeEvalReport, 'firingFrequency' | 'zf'> | null;
+}
+
+/** What identifies cached activations besides the store's own settings: model and data. */
+export function cacheDescription(
+  modelSource: string,
+  o: { data: string; textField: string; seed: number },
+): Record<string, unknown> {
+  return { model: resolveModelName(modelSource), data: o.data, textField: o.textField, dataSeed: o.seed + 1 };
+}
+
+function resolveModelName(source: string): string {
+  return existsSync(source) ? resolve(source) : source;
 }
 
 function defaultHook(model: HookedTransformer): HookName {
@@ -302,6 +315,9 @@ export async function runTrainSae(
       batchSize: o.batch,
       seed: o.seed,
       withGrads: cfg.architecture === 'gsae' && cfg.beta > 0,
+      cache: o.cache
+        ? { dir: resolve(o.cache), write: true, describe: cacheDescription(modelSource, o) }
+        : undefined,
     });
     const logPath = join(ckptDir, 'training_log.jsonl');
     const r = await trainSae({

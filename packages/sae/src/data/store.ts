@@ -10,7 +10,17 @@
  * With `withGrads`, the store also records the gradient of the LM loss (summed next-token cross-entropy
  * of each context) at each hook point, for g-SAE.
  */
-import { type HookedTransformer, type HookName, hookInfo, tf } from '@mechlens/core';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type HookedTransformer,
+  type HookName,
+  hookInfo,
+  openSafetensors,
+  type TensorToWrite,
+  tf,
+  writeSafetensors,
+} from '@mechlens/core';
 
 /**
  * A batch of activation rows, one `[batchSize, d]` tensor per hook point (same rows across hooks).
@@ -29,6 +39,27 @@ export interface ActivationBatch {
 export interface StorePosition {
   group: number;
   batch: number;
+}
+
+/**
+ * What the trainer reads activations from: {@link ActivationStore}, or any source of batches with a
+ * resumable position (e.g. activations computed elsewhere, or synthetic data in a benchmark).
+ *
+ * @example
+ * const src: ActivationSource = new ActivationStore({ model, hooks, contexts, contextSize: 128 });
+ */
+export interface ActivationSource {
+  readonly hooks: readonly string[];
+  /** Width of each hook's activations. */
+  readonly dims: Record<string, number>;
+  /** Rows per batch. */
+  readonly batchSize: number;
+  /** The next batch (the caller disposes its tensors). */
+  next(): Promise<ActivationBatch>;
+  /** The position of the next batch, for checkpoints. */
+  position(): StorePosition;
+  /** Continues from a position returned by {@link ActivationSource.position}. */
+  seek(pos: StorePosition): void;
 }
 
 /**
@@ -56,6 +87,14 @@ export interface ActivationStoreOptions {
   withGrads?: boolean;
   /** Token ids whose positions are not served (default: the model's BOS/EOS/PAD). */
   exclude?: readonly number[];
+  /**
+   * On-disk activation cache: each group is stored as `group-NNNNNN.safetensors` in `dir` (tensors
+   * `<hook>` and, with gradients, `<hook>.grad`, each `[rows, d]`, in context order). Groups found there
+   * are read instead of computed; with `write`, computed groups are saved (atomically). Training from
+   * the cache serves exactly the batches a live store would. `describe` identifies the data (model,
+   * source); a cache written for something else is refused.
+   */
+  cache?: { dir: string; write?: boolean; describe?: Record<string, unknown> };
 }
 
 /** mulberry32: a small seeded PRNG. */
@@ -119,7 +158,7 @@ interface Group {
  * const batch = await store.next();
  * tf.dispose(Object.values(batch.acts));
  */
-export class ActivationStore {
+export class ActivationStore implements ActivationSource {
   readonly hooks: readonly HookName[];
   readonly batchSize: number;
   readonly contextsPerGroup: number;
@@ -202,6 +241,14 @@ export class ActivationStore {
 
   private async contextsFor(group: number): Promise<number[][]> {
     const start = group * this.contextsPerGroup;
+    if (this.stream && this.streamAt < start) {
+      // ahead of the stream (e.g. every n-th group when filling a cache shard): read forward
+      while (this.streamAt < start) {
+        const r = await this.stream.next();
+        if (r.done) throw new Error('ActivationStore: the data source ran out of text');
+        this.streamAt++;
+      }
+    }
     if (!this.stream || this.streamAt !== start) {
       await this.stream?.return?.();
       this.stream = this.opts.contexts(start);
@@ -224,7 +271,119 @@ export class ActivationStore {
     return out;
   }
 
+  /** The identity of this store's groups: a cache must have been written with the same. */
+  private cacheIdentity(): Record<string, unknown> {
+    return {
+      hooks: this.hooks,
+      dims: this.dims,
+      contextSize: this.opts.contextSize,
+      contextsPerGroup: this.contextsPerGroup,
+      exclude: [...this.exclude].sort((a, b) => a - b),
+      withGrads: !!this.opts.withGrads,
+      ...this.opts.cache?.describe,
+    };
+  }
+
+  private checkCacheDir(): string {
+    const c = this.opts.cache as { dir: string; write?: boolean };
+    const manifest = join(c.dir, 'cache.json');
+    const mine = JSON.stringify(this.cacheIdentity());
+    if (existsSync(manifest)) {
+      const theirs = JSON.stringify(JSON.parse(readFileSync(manifest, 'utf8')).identity);
+      if (theirs !== mine)
+        throw new Error(
+          `activation cache ${c.dir} was written for other data or settings (${theirs}); this run needs ${mine}. Use another --cache folder.`,
+        );
+    } else if (c.write) {
+      mkdirSync(c.dir, { recursive: true });
+      const tmp = join(c.dir, `.cache.json.${process.pid}.tmp`);
+      writeFileSync(
+        tmp,
+        `${JSON.stringify({ format: 'mechlens-activation-cache', version: 1, identity: this.cacheIdentity() }, null, 2)}\n`,
+      );
+      renameSync(tmp, manifest);
+    } else
+      throw new Error(
+        `activation cache ${c.dir} has no cache.json: write it first (mechlens cache-activations)`,
+      );
+    return c.dir;
+  }
+
+  /** File of group `index` in the cache. */
+  static groupFile(dir: string, index: number): string {
+    return join(dir, `group-${String(index).padStart(6, '0')}.safetensors`);
+  }
+
+  /**
+   * Makes sure group `index` is in the on-disk cache (computing and writing it if needed), without
+   * serving it. Used to fill a cache, possibly split across processes (each taking groups g with
+   * g mod n = i).
+   *
+   * @example
+   * for (let g = shard; g < groups; g += shards) await store.cacheGroup(g);
+   */
+  async cacheGroup(index: number): Promise<void> {
+    if (!this.opts.cache?.write) throw new Error('cacheGroup: the store has no writable cache');
+    const dir = this.checkCacheDir();
+    if (existsSync(ActivationStore.groupFile(dir, index))) return;
+    await this.build(index);
+  }
+
+  private readCached(file: string): {
+    rows: number;
+    acts: Map<string, Float32Array>;
+    grads: Map<string, Float32Array> | null;
+  } {
+    const f = openSafetensors(file);
+    try {
+      const acts = new Map<string, Float32Array>();
+      const grads = this.opts.withGrads ? new Map<string, Float32Array>() : null;
+      let rows = -1;
+      for (const h of this.hooks) {
+        const { shape, data } = f.readF32(h);
+        if (shape.length !== 2 || shape[1] !== this.dims[h] || (rows >= 0 && shape[0] !== rows))
+          throw new Error(`${file}: tensor '${h}' has shape [${shape}], expected [rows, ${this.dims[h]}]`);
+        rows = shape[0];
+        acts.set(h, data);
+        if (grads) grads.set(h, f.readF32(`${h}.grad`, [rows, this.dims[h]]).data);
+      }
+      return { rows, acts, grads };
+    } finally {
+      f.close();
+    }
+  }
+
   private async build(index: number): Promise<Group> {
+    const cacheDir = this.opts.cache ? this.checkCacheDir() : null;
+    const cached = cacheDir ? ActivationStore.groupFile(cacheDir, index) : null;
+    if (cached && existsSync(cached)) {
+      const { rows, acts, grads } = this.readCached(cached);
+      this.tokensSeen += this.contextsPerGroup * this.opts.contextSize;
+      const perm = permutation(rows, (this.opts.seed ?? 0) * 1_000_003 + index);
+      return { index, rows, acts, grads, perm, batches: Math.floor(rows / this.batchSize) };
+    }
+    const group = await this.compute(index);
+    if (cached && this.opts.cache?.write) {
+      const tensors: Record<string, TensorToWrite> = {};
+      for (const h of this.hooks) {
+        tensors[h] = {
+          dtype: 'F32',
+          shape: [group.rows, this.dims[h]],
+          data: group.acts.get(h) as Float32Array,
+        };
+        if (group.grads)
+          tensors[`${h}.grad`] = {
+            dtype: 'F32',
+            shape: [group.rows, this.dims[h]],
+            data: group.grads.get(h) as Float32Array,
+          };
+      }
+      writeSafetensors(cached, tensors, { group: String(index) });
+    }
+    return group;
+  }
+
+  private async compute(index: number): Promise<Group> {
     const contexts = await this.contextsFor(index);
     const T = this.opts.contextSize;
     let rows = 0;

@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { dirname } from 'node:path';
 import { ProgressBar, tf } from '@mechlens/core';
 import type { SaeConfig } from '../config.js';
-import type { ActivationStore } from '../data/store.js';
+import type { ActivationSource } from '../data/store.js';
 import { Sae, type SaeParams } from '../sae.js';
 import { Adam } from './adam.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -25,8 +25,8 @@ import { defaultLearningRate, learningRateAt } from './schedule.js';
  */
 export interface TrainSaeOptions {
   cfg: SaeConfig;
-  /** Activations for `cfg.metadata.hookName` (with gradients for g-SAE). */
-  store: ActivationStore;
+  /** Activations for `cfg.metadata.hookName` (with gradients for g-SAE), e.g. an `ActivationStore`. */
+  store: ActivationSource;
   /** Training tokens (rows); steps = ceil(tokens / batch size). */
   tokens: number;
   /** Peak learning rate (default `2e-4 / sqrt(dSae / 2^14)`). */
