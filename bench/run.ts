@@ -154,14 +154,19 @@ async function saeSection(): Promise<void> {
   }
   const again = await benchSaeStep(s, steps, 'topk'); // interleaved, to damp the VM's drift
   const best = ours.tokensPerSecond > again.tokensPerSecond ? ours : again;
+  const aux = await benchSaeStep(s, steps, 'topk', true);
+  const gsae = await benchSaeStep(s, steps, 'gsae');
+  const row = (measure: string, r: { seconds: number; tokensPerSecond: number }) => ({
+    measure,
+    seconds: r.seconds,
+    tokensPerSecond: r.tokensPerSecond,
+    torchTokensPerSecond: torch?.tokensPerSecond ?? Number.NaN,
+    ratio: r.tokensPerSecond / (torch?.tokensPerSecond ?? Number.NaN),
+  });
   const rows = [
-    {
-      measure: 'TopK step (sparse decode, hand-written backward)',
-      seconds: best.seconds,
-      tokensPerSecond: best.tokensPerSecond,
-      torchTokensPerSecond: torch?.tokensPerSecond ?? Number.NaN,
-      ratio: best.tokensPerSecond / (torch?.tokensPerSecond ?? Number.NaN),
-    },
+    row('TopK step (sparse decode, hand-written backward)', best),
+    row('TopK step with AuxK every step (k_aux 384)', aux),
+    row('g-SAE step (+ the W_dec g product; gradients given)', gsae),
   ];
   log(
     table(

@@ -1,7 +1,8 @@
 /**
  * SAE training throughput: full `trainSae` steps (encode, top-k, sparse decode, hand-written backward,
- * AuxK off, decoder projection, Adam, renormalisation) on synthetic activations served from memory, so
- * the number is the SAE's own cost, in tokens (activation rows) per second.
+ * decoder projection, Adam, renormalisation) on synthetic activations served from memory, so the number
+ * is the SAE's own cost, in tokens (activation rows) per second; once with no dead latents (AuxK idle,
+ * the steady state) and once with AuxK running every step.
  */
 import { tf } from '@mechlens/core';
 import {
@@ -28,17 +29,23 @@ class SyntheticSource implements ActivationSource {
   readonly hooks = ['bench'];
   readonly dims: Record<string, number>;
   private readonly pool: tf.Tensor2D[];
+  private readonly grads: tf.Tensor2D[] | null;
   private i = 0;
   constructor(
     readonly batchSize: number,
     d: number,
+    withGrads: boolean,
   ) {
     this.dims = { bench: d };
     this.pool = [0, 1, 2].map((s) => tf.randomNormal([batchSize, d], 0, 1, 'float32', s) as tf.Tensor2D);
+    this.grads = withGrads
+      ? [3, 4, 5].map((s) => tf.randomNormal([batchSize, d], 0, 1e-3, 'float32', s) as tf.Tensor2D)
+      : null;
   }
   async next(): Promise<ActivationBatch> {
-    const x = this.pool[this.i++ % this.pool.length].clone();
-    return { acts: { bench: x }, grads: null };
+    const j = this.i++ % this.pool.length;
+    const x = this.pool[j].clone();
+    return { acts: { bench: x }, grads: this.grads ? { bench: this.grads[j].clone() } : null };
   }
   position() {
     return { group: 0, batch: this.i };
@@ -46,6 +53,7 @@ class SyntheticSource implements ActivationSource {
   seek(): void {}
   dispose(): void {
     tf.dispose(this.pool);
+    if (this.grads) tf.dispose(this.grads);
   }
 }
 
@@ -54,8 +62,10 @@ export async function benchSaeStep(
   shape: SaeBenchShape,
   steps: number,
   architecture: ArchitectureName = 'topk',
+  /** Make every latent that did not fire in the last step count as dead, so AuxK runs every step. */
+  auxk = false,
 ): Promise<{ seconds: number; tokensPerSecond: number }> {
-  const src = new SyntheticSource(shape.batch, shape.d);
+  const src = new SyntheticSource(shape.batch, shape.d, architecture === 'gsae');
   const cfg = saeConfig({
     architecture,
     dIn: shape.d,
@@ -70,6 +80,8 @@ export async function benchSaeStep(
     store: src,
     tokens: (steps + 2) * shape.batch,
     bDecInit: 'mean',
+    // the paper's 10M-token threshold: in a short benchmark no latent is dead, AuxK idles
+    deadTokens: auxk ? 1 : 10_000_000,
     progress: false,
     onStep: () => {
       const now = performance.now();

@@ -11,9 +11,13 @@
 export * from './analysis/index.js';
 export type { BackendKind, EngineInfo, EngineOptions } from './engine/index.js';
 export {
+  type AdamHyper,
+  adamStep,
   engineInfo,
   hasKernel,
   initEngine,
+  normalizeRows,
+  projectRows,
   scatterRows,
   sparseDecode,
   sparseRowDot,

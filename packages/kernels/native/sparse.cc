@@ -14,6 +14,7 @@
 // Indices are validated before any work (0 <= idx < n); a value of exactly 0 contributes nothing, so
 // padded codes (variable k stored in a fixed width) cost nothing but their slot.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -153,6 +154,90 @@ napi_value scatter(napi_env env, napi_callback_info info) {
   ML_NAPI_BODY(env, info, 8, { scatter_impl(args); });
 }
 ML_EXPORT(sparseScatterRows, scatter);
+
+// ---- optimiser helpers: a fused Adam update and unit-norm decoder rows ----
+
+// adamUpdate(p, g, m, v, pOut, mOut, vOut, n, lr, beta1, beta2, eps, c1, c2):
+//   m' = b1 m + (1 - b1) g;  v' = b2 v + (1 - b2) g^2;  p' = p - lr (m' / c1) / (sqrt(v' / c2) + eps)
+ML_CLONES void adam_chunk(const float* __restrict p, const float* __restrict g, const float* __restrict m,
+                          const float* __restrict v, float* __restrict po, float* __restrict mo,
+                          float* __restrict vo, int64_t n, float lr, float b1, float b2, float eps, float ic1,
+                          float ic2) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = g[i];
+    const float mi = b1 * m[i] + (1.0f - b1) * gi;
+    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = p[i] - lr * (mi * ic1) / (std::sqrt(vi * ic2) + eps);
+  }
+}
+
+void adam_impl(const Args& args) {
+  const int64_t n = args.i64(7);
+  if (n < 0) throw ArgError{"n must be >= 0"};
+  const float* p = f32_len(args, 0, n, "param");
+  const float* g = f32_len(args, 1, n, "grad");
+  const float* m = f32_len(args, 2, n, "m");
+  const float* v = f32_len(args, 3, n, "v");
+  float* po = f32_len(args, 4, n, "paramOut");
+  float* mo = f32_len(args, 5, n, "mOut");
+  float* vo = f32_len(args, 6, n, "vOut");
+  const float lr = static_cast<float>(args.num(8)), b1 = static_cast<float>(args.num(9));
+  const float b2 = static_cast<float>(args.num(10)), eps = static_cast<float>(args.num(11));
+  const float ic1 = static_cast<float>(1.0 / args.num(12)), ic2 = static_cast<float>(1.0 / args.num(13));
+  parallel_for(n, 16384, [&](int64_t i0, int64_t i1) {
+    adam_chunk(p + i0, g + i0, m + i0, v + i0, po + i0, mo + i0, vo + i0, i1 - i0, lr, b1, b2, eps, ic1, ic2);
+  });
+}
+napi_value adam(napi_env env, napi_callback_info info) {
+  ML_NAPI_BODY(env, info, 14, { adam_impl(args); });
+}
+ML_EXPORT(adamUpdate, adam);
+
+ML_CLONES void scale_row(const float* __restrict x, float a, float* __restrict y, int64_t d) {
+  for (int64_t i = 0; i < d; ++i) y[i] = a * x[i];
+}
+
+// rowNormalize(W, out, rows, d, eps): out[r] = W[r] / max(|W[r]|, eps)
+void row_normalize_impl(const Args& args) {
+  const int64_t rows = args.i64(2), d = args.i64(3);
+  if (rows < 0 || d < 0) throw ArgError{"rows and d must be >= 0"};
+  const float* W = f32_len(args, 0, rows * d, "W");
+  float* out = f32_len(args, 1, rows * d, "out");
+  const float eps = static_cast<float>(args.num(4));
+  parallel_for(rows, row_grain(d), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* w = W + r * d;
+      const float norm = std::sqrt(dot(w, w, d));
+      scale_row(w, 1.0f / std::max(norm, eps), out + r * d, d);
+    }
+  });
+}
+napi_value row_normalize(napi_env env, napi_callback_info info) {
+  ML_NAPI_BODY(env, info, 5, { row_normalize_impl(args); });
+}
+ML_EXPORT(rowNormalize, row_normalize);
+
+// rowProject(G, W, out, rows, d): out[r] = G[r] - (G[r] . W[r]) W[r]
+void row_project_impl(const Args& args) {
+  const int64_t rows = args.i64(3), d = args.i64(4);
+  if (rows < 0 || d < 0) throw ArgError{"rows and d must be >= 0"};
+  const float* G = f32_len(args, 0, rows * d, "G");
+  const float* W = f32_len(args, 1, rows * d, "W");
+  float* out = f32_len(args, 2, rows * d, "out");
+  parallel_for(rows, row_grain(2 * d), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float c = dot(G + r * d, W + r * d, d);
+      std::copy(G + r * d, G + (r + 1) * d, out + r * d);
+      axpy(-c, W + r * d, out + r * d, d);
+    }
+  });
+}
+napi_value row_project(napi_env env, napi_callback_info info) {
+  ML_NAPI_BODY(env, info, 5, { row_project_impl(args); });
+}
+ML_EXPORT(rowProject, row_project);
 
 }  // namespace
 }  // namespace sparse

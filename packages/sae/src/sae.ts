@@ -48,8 +48,8 @@ export interface Encoded {
   input: tf.Tensor2D;
   /** The centred encoder input `u = x̃ − b_dec`. */
   u: tf.Tensor2D;
-  /** Pre-activations `z` `[rows, dSae]`. */
-  z: tf.Tensor2D;
+  /** ReLU'd pre-activations `ReLU(z)` `[rows, dSae]`. */
+  a: tf.Tensor2D;
   /** Normalisation statistics, or null without input normalisation. */
   norm: NormStats | null;
 }
@@ -189,12 +189,35 @@ export class Sae {
     return tf.tidy(() => {
       const { input, norm } = this.normalizeInput(x);
       const u = tf.sub(input, bDec) as tf.Tensor2D;
-      let z = tf.matMul(u, encoder, false, true) as tf.Tensor2D;
-      if (this.cfg.encoderBias) z = tf.add(z, bEnc) as tf.Tensor2D;
+      // one fused product: ReLU(u W_encᵀ + b_enc)
+      const a = tf.fused.matMul({
+        a: u,
+        b: encoder,
+        transposeB: true,
+        bias: this.cfg.encoderBias ? bEnc : undefined,
+        activation: 'relu',
+      }) as tf.Tensor2D;
       const grad = opts.grad ? this.rows(opts.grad, 'the gradient') : undefined;
-      const code = this.arch.select({ cfg: this.cfg, z, u, decoder: decoder as tf.Tensor2D, grad });
-      return { code, input, u, z, norm } as unknown as tf.TensorContainerObject;
+      const code = this.arch.select({ cfg: this.cfg, a, u, decoder: decoder as tf.Tensor2D, grad });
+      return { code, input, u, a, norm } as unknown as tf.TensorContainerObject;
     }) as unknown as Encoded;
+  }
+
+  /**
+   * Pre-activations `z = W_enc(x̃ − b_dec) + b_enc` `[..., dSae]` (before ReLU; SAELens's
+   * `hook_sae_acts_pre`).
+   *
+   * @example
+   * const z = sae.preActivations(x);
+   */
+  preActivations(x: tf.Tensor): tf.Tensor {
+    this.rows(x, 'the input').dispose();
+    return tf.tidy(() => {
+      const { input } = this.normalizeInput(x);
+      let z = tf.matMul(tf.sub(input, this.params.bDec), this.params.encoder, false, true);
+      if (this.cfg.encoderBias) z = tf.add(z, this.params.bEnc);
+      return z.reshape([...x.shape.slice(0, -1), this.cfg.dSae]);
+    });
   }
 
   /**

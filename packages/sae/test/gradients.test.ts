@@ -23,7 +23,7 @@ function referenceGrads(sae: Sae, x: tf.Tensor2D, deadMask: tf.Tensor1D | null, 
     params.bDec,
   );
   const target = tf.sub(input, xhat0);
-  const iAux = deadMask ? (tf.topk(tf.mul(tf.relu(enc0.z), deadMask), kAux).indices as tf.Tensor2D) : null;
+  const iAux = deadMask ? (tf.topk(tf.mul(enc0.a, deadMask), kAux).indices as tf.Tensor2D) : null;
   const f = (W: tf.Tensor, bE: tf.Tensor, D: tf.Tensor, bD: tf.Tensor) => {
     const u = tf.sub(input, bD);
     let z = tf.matMul(u, W, false, true);

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { compositeSparse } from '../../src/engine/sparse-code.js';
-import { initEngine, scatterRows, sparseDecode, sparseRowDot, tf } from '../../src/index.js';
+import {
+  adamStep,
+  initEngine,
+  normalizeRows,
+  projectRows,
+  scatterRows,
+  sparseDecode,
+  sparseRowDot,
+  tf,
+} from '../../src/index.js';
 
 await initEngine();
 
@@ -64,5 +73,49 @@ describe('sparse-code ops', () => {
     expect(() => sparseDecode(values, tf.zeros([2, 2]), W)).toThrow(/int32/);
     expect(() => sparseDecode(values, indices, tf.zeros([3]))).toThrow(/\[n, d\]/);
     expect(() => scatterRows(values, values, indices, -1)).toThrow(/n must be/);
+  });
+});
+
+describe('optimiser ops', () => {
+  it('adamStep equals the textbook update (native and composite paths)', () => {
+    const p = tf.tensor1d([1, -2, 3]);
+    const g = tf.tensor1d([0.5, -1, 0]);
+    const m = tf.tensor1d([0.1, 0, -0.2]);
+    const v = tf.tensor1d([0.01, 0.04, 0.0009]);
+    const h = { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, step: 3 };
+    const before = tf.memory().numTensors;
+    const r = adamStep(p, g, m, v, h);
+    expect(tf.memory().numTensors).toBe(before + 3);
+    const pv = [1, -2, 3];
+    const gv = [0.5, -1, 0];
+    const mv = [0.1, 0, -0.2];
+    const vv = [0.01, 0.04, 0.0009];
+    const want = pv.map((x, i) => {
+      const m2 = 0.9 * mv[i] + 0.1 * gv[i];
+      const v2 = 0.99 * vv[i] + 0.01 * gv[i] ** 2;
+      return x - (0.1 * (m2 / (1 - 0.9 ** 3))) / (Math.sqrt(v2 / (1 - 0.99 ** 3)) + 1e-8);
+    });
+    const got = r.param.dataSync();
+    want.forEach((w, i) => {
+      expect(got[i]).toBeCloseTo(w, 5);
+    });
+    tf.dispose([r.param, r.m, r.v]);
+  });
+
+  it('normalizeRows and projectRows (hand examples)', () => {
+    expect(
+      Array.from(
+        normalizeRows(
+          tf.tensor2d([
+            [3, 4],
+            [0, 0],
+          ]),
+        ).dataSync(),
+      ),
+    ).toEqual([0.6000000238418579, 0.800000011920929, 0, 0]);
+    expect(Array.from(projectRows(tf.tensor2d([[1, 1]]), tf.tensor2d([[1, 0]])).dataSync())).toEqual([0, 1]);
+    expect(() => projectRows(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D)).toThrow(
+      /same \[rows, d\]/,
+    );
   });
 });

@@ -60,4 +60,10 @@ export const SPARSE_KERNELS = {
   rowDot: 'MechlensSparseRowDot',
   /** inputs {g [..., d], values [..., k], indices [..., k] int32}, attrs {n} → [n, d]: row i = Σ over entries with index i of value · g. */
   scatterRows: 'MechlensSparseScatterRows',
+  /** inputs {param, grad, m, v} (same shape), attrs {lr, beta1, beta2, eps, c1, c2} → [param', m', v']: one fused Adam step (c1, c2 the bias corrections). */
+  adam: 'MechlensAdam',
+  /** inputs {x [rows, d]}, attrs {eps} → rows scaled to unit L2 norm (norm floored at eps). */
+  rowNormalize: 'MechlensRowNormalize',
+  /** inputs {g [rows, d], w [rows, d]} → g − (g·w) w per row (removes the component along unit rows w). */
+  rowProject: 'MechlensRowProject',
 } as const;

@@ -30,6 +30,24 @@ export interface SparseBinding {
     n: number,
     d: number,
   ): void;
+  adamUpdate(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    c1: number,
+    c2: number,
+  ): void;
+  rowNormalize(W: Float32Array, out: Float32Array, rows: number, d: number, eps: number): void;
+  rowProject(G: Float32Array, W: Float32Array, out: Float32Array, rows: number, d: number): void;
   sparseScatterRows(
     g: Float32Array,
     values: Float32Array,
@@ -121,6 +139,49 @@ export function registerSparseKernels(backendName: string): string[] {
         n,
         d,
       ),
+    );
+  });
+  const A = SPARSE_KERNELS.adam;
+  addKernel(A, backendName, (args) => {
+    const ins = ['param', 'grad', 'm', 'v'].map((k) => need(args, k, A, 'float32'));
+    for (const t of ins.slice(1))
+      if (sizeOf(t.shape) !== sizeOf(ins[0].shape))
+        throw new Error(`${A}: param, grad, m and v must have the same size`);
+    const a = args.attrs ?? {};
+    const n = sizeOf(ins[0].shape);
+    const [p, g, m, v] = ins.map((t) => f32(args.backend, t));
+    const outs: TensorInfo[] = [];
+    const bufs: Float32Array[] = [];
+    for (let i = 0; i < 3; i++)
+      outs.push(
+        makeF32Overwrite(args.backend, ins[0].shape.slice(), (o) => {
+          bufs.push(o);
+        }),
+      );
+    b.adamUpdate(p, g, m, v, bufs[0], bufs[1], bufs[2], n, a.lr, a.beta1, a.beta2, a.eps, a.c1, a.c2);
+    return outs;
+  });
+  const N = SPARSE_KERNELS.rowNormalize;
+  addKernel(N, backendName, (args) => {
+    const x = need(args, 'x', N, 'float32');
+    if (x.shape.length !== 2) throw new Error(`${N}: x must be [rows, d], got [${x.shape}]`);
+    return makeF32Overwrite(args.backend, x.shape.slice(), (out) =>
+      b.rowNormalize(f32(args.backend, x), out, x.shape[0], x.shape[1], args.attrs?.eps ?? 1e-12),
+    );
+  });
+  const P = SPARSE_KERNELS.rowProject;
+  addKernel(P, backendName, (args) => {
+    const g = need(args, 'g', P, 'float32');
+    const w = need(args, 'w', P, 'float32');
+    if (
+      g.shape.length !== 2 ||
+      w.shape.length !== 2 ||
+      g.shape[0] !== w.shape[0] ||
+      g.shape[1] !== w.shape[1]
+    )
+      throw new Error(`${P}: g [${g.shape}] and w [${w.shape}] must be the same [rows, d]`);
+    return makeF32Overwrite(args.backend, g.shape.slice(), (out) =>
+      b.rowProject(f32(args.backend, g), f32(args.backend, w), out, g.shape[0], g.shape[1]),
     );
   });
   if (!getGradient(D))

@@ -33,8 +33,7 @@ export const gsaeArchitecture: Architecture = {
   description: 'g-SAE (Olmo et al. 2024): TopK selected by ReLU(z)·(1 + β|W_dec g|), g the LM-loss gradient',
   kind: 'sparse',
   saelensArchitecture: 'topk',
-  select({ cfg, z, decoder, grad }: SelectInput): Code {
-    const a = tf.relu(z) as tf.Tensor2D;
+  select({ cfg, a, decoder, grad }: SelectInput): Code {
     if (!grad) return selectTopK(a, a, cfg.k);
     return selectTopK(gsaeScores(a, grad, decoder, cfg.beta, cfg.gradNormalization), a, cfg.k);
   },

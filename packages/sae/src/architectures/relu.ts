@@ -10,7 +10,7 @@ export const reluArchitecture: Architecture = {
   description: 'ReLU with an L1 sparsity penalty (dense baseline, SAELens "standard")',
   kind: 'dense',
   saelensArchitecture: 'standard',
-  select({ z }: SelectInput): Code {
-    return { values: tf.relu(z) as tf.Tensor2D, indices: null };
+  select({ a }: SelectInput): Code {
+    return { values: a.clone(), indices: null };
   },
 };

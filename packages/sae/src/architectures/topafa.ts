@@ -43,8 +43,7 @@ export const topafaArchitecture: Architecture = {
   description: 'top-AFA (Lee et al. 2025): per-token k where the code norm best matches the input norm',
   kind: 'sparse',
   saelensArchitecture: null,
-  select({ cfg, z, u, decoder }: SelectInput): Code {
-    const a = tf.relu(z) as tf.Tensor2D;
+  select({ cfg, a, u, decoder }: SelectInput): Code {
     const atomNorms = tf.norm(decoder, 2, 1);
     const contrib = tf.square(tf.mul(a, atomNorms)) as tf.Tensor2D;
     const { values: sorted, indices } = tf.topk(contrib, cfg.k);

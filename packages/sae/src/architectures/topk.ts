@@ -37,8 +37,7 @@ export const topkArchitecture: Architecture = {
   description: 'TopK (Gao et al. 2024): the k largest ReLU pre-activations per token',
   kind: 'sparse',
   saelensArchitecture: 'topk',
-  select({ cfg, z }: SelectInput): Code {
-    const a = tf.relu(z) as tf.Tensor2D;
+  select({ cfg, a }: SelectInput): Code {
     return selectTopK(a, a, cfg.k);
   },
 };

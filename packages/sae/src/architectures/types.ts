@@ -18,8 +18,8 @@ export interface Code {
 /** Inputs of an architecture's selection for one batch of rows. */
 export interface SelectInput {
   cfg: SaeConfig;
-  /** Pre-activations `z` `[rows, dSae]`. */
-  z: tf.Tensor2D;
+  /** ReLU'd pre-activations `a = ReLU(z)` `[rows, dSae]` (computed fused with the encoder product). */
+  a: tf.Tensor2D;
   /** The centred encoder input `u = x̃ − b_dec` `[rows, dIn]` (top-AFA's target norm). */
   u: tf.Tensor2D;
   /** Decoder `[dSae, dIn]` (row i = atom i). */
@@ -33,7 +33,7 @@ export interface SelectInput {
  *
  * @example
  * const arch = architecture('topk');
- * const code = tf.tidy(() => arch.select({ cfg, z, u, decoder }));
+ * const code = tf.tidy(() => arch.select({ cfg, a, u, decoder }));
  */
 export interface Architecture {
   name: ArchitectureName;

@@ -88,7 +88,7 @@ export function saeHook(sae: Sae, opts: SpliceOptions = {}): Hook {
       const enc = sae.encodeRows(input.reshape([-1, sae.cfg.dIn]) as tf.Tensor2D);
       let recons: tf.Tensor;
       if (needDense) {
-        const pre = apply(h.hook_sae_acts_pre, enc.z.reshape([...lead, sae.cfg.dSae]));
+        const pre = apply(h.hook_sae_acts_pre, sae.preActivations(input));
         keep('hook_sae_acts_pre', pre);
         const post = apply(
           h.hook_sae_acts_post,

@@ -2,7 +2,7 @@
  * Adam with explicit, serialisable state (moments and step count), so a checkpoint restores the
  * optimiser exactly. Defaults are the TopK paper's: β1 0.9, β2 0.999, ε 6.25e-10, no weight decay.
  */
-import { tf } from '@mechlens/core';
+import { adamStep, tf } from '@mechlens/core';
 
 /**
  * Options of {@link Adam}.
@@ -47,28 +47,24 @@ export class Adam {
    */
   step(vars: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, lr: number): void {
     this.t += 1;
-    const c1 = 1 - this.beta1 ** this.t;
-    const c2 = 1 - this.beta2 ** this.t;
     for (const [name, g] of Object.entries(grads)) {
       const p = vars[name];
       if (!p || !p.trainable) continue;
-      const m0 = this.m.get(name);
-      const v0 = this.v.get(name);
-      const [m, v] = tf.tidy(() => [
-        m0 ? tf.add(tf.mul(m0, this.beta1), tf.mul(g, 1 - this.beta1)) : tf.mul(g, 1 - this.beta1),
-        v0
-          ? tf.add(tf.mul(v0, this.beta2), tf.mul(tf.square(g), 1 - this.beta2))
-          : tf.mul(tf.square(g), 1 - this.beta2),
-      ]);
-      m0?.dispose();
-      v0?.dispose();
-      this.m.set(name, m);
-      this.v.set(name, v);
-      const next = tf.tidy(() =>
-        tf.sub(p, tf.div(tf.mul(m, lr / c1), tf.add(tf.sqrt(tf.div(v, c2)), this.eps))),
-      );
-      p.assign(next);
-      next.dispose();
+      const m0 = this.m.get(name) ?? tf.zerosLike(p);
+      const v0 = this.v.get(name) ?? tf.zerosLike(p);
+      const next = adamStep(p, g, m0, v0, {
+        lr,
+        beta1: this.beta1,
+        beta2: this.beta2,
+        eps: this.eps,
+        step: this.t,
+      });
+      m0.dispose();
+      v0.dispose();
+      this.m.set(name, next.m);
+      this.v.set(name, next.v);
+      p.assign(next.param);
+      next.param.dispose();
     }
   }
 

@@ -132,7 +132,7 @@ export function stepGradients(sae: Sae, x: tf.Tensor2D, opts: StepGradientOption
     const alpha = opts.auxAlpha ?? 1 / 32;
     if (opts.deadMask && (opts.deadCount ?? 1) > 0 && alpha > 0) {
       const kAux = Math.min(opts.kAux ?? Math.min(512, Math.floor(cfg.dIn / 2)), cfg.dSae);
-      const aDead = tf.mul(tf.relu(enc.z), opts.deadMask) as tf.Tensor2D;
+      const aDead = tf.mul(enc.a, opts.deadMask) as tf.Tensor2D;
       const { values: va, indices: ia } = tf.topk(aDead, kAux);
       const vAux = va as tf.Tensor2D;
       const iAux = ia as tf.Tensor2D;
@@ -160,6 +160,13 @@ export function stepGradients(sae: Sae, x: tf.Tensor2D, opts: StepGradientOption
   const [loss, fvu, aux, sparsity] = out.scalars.map((s) => s.dataSync()[0]);
   tf.dispose(out.scalars);
   return { grads: out.grads, code: out.code, loss, fvu, auxLoss: aux, sparsityLoss: sparsity };
+}
+
+/** Disposes `t` and returns zeros of its shape. */
+function zeroed(t: tf.Tensor): tf.Tensor {
+  const z = tf.zerosLike(t);
+  t.dispose();
+  return z;
 }
 
 /** ReLU-L1: dense forward, `tf.grad` backward. */
@@ -194,7 +201,7 @@ function denseStep(sae: Sae, x: tf.Tensor2D): StepResult {
   tf.dispose([res.value, res.fvuT, res.l1T]);
   const grads: ParamGrads = {
     encoder: enc,
-    bEnc: cfg.encoderBias ? bEnc : (bEnc.dispose(), tf.zeros([cfg.dSae])),
+    bEnc: cfg.encoderBias ? bEnc : zeroed(bEnc),
     decoder: dec,
     bDec,
   };

@@ -6,7 +6,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ProgressBar, tf } from '@mechlens/core';
+import { normalizeRows, ProgressBar, projectRows, tf } from '@mechlens/core';
 import type { SaeConfig } from '../config.js';
 import type { ActivationSource } from '../data/store.js';
 import { Sae, type SaeParams } from '../sae.js';
@@ -125,13 +125,9 @@ function fingerprint(cfg: SaeConfig, o: TrainSaeOptions, steps: number, batch: n
   });
 }
 
-/** Removes the radial component of each decoder row's gradient: `g_i ← g_i − (g_i·w_i) w_i`. */
-function projectDecoderGrad(g: tf.Tensor, w: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.sub(g, tf.mul(tf.sum(tf.mul(g, w), 1, true), w)));
-}
-
-function normalizeRows(v: tf.Variable): void {
-  const next = tf.tidy(() => tf.div(v, tf.maximum(tf.norm(v, 2, 1, true), 1e-12)));
+/** Scales each decoder row to unit norm, in place. */
+function renormalize(v: tf.Variable): void {
+  const next = normalizeRows(v as tf.Tensor2D);
   v.assign(next);
   next.dispose();
 }
@@ -273,7 +269,8 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
           );
         }
         if (sparse) {
-          const projected = projectDecoderGrad(r.grads.decoder, sae.params.decoder);
+          // remove each row's radial component: g_i ← g_i − (g_i·w_i) w_i
+          const projected = projectRows(r.grads.decoder as tf.Tensor2D, sae.params.decoder as tf.Tensor2D);
           r.grads.decoder.dispose();
           r.grads.decoder = projected;
         }
@@ -281,7 +278,7 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
         if (!cfg.encoderBias) delete grads.bEnc;
         const lrNow = learningRateAt(step, schedule);
         opt.step(vars, grads, lrNow);
-        if (sparse) normalizeRows(sae.params.decoder);
+        if (sparse) renormalize(sae.params.decoder);
         // L0 and dead tracking
         const v = r.code.values.dataSync();
         let active = 0;
