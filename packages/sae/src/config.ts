@@ -88,7 +88,7 @@ const DEFAULT_METADATA: SaeMetadata = {
 
 /**
  * Completes and validates an SAE config: TopK-family defaults k = 32 (top-AFA: a cap of 1024), no input
- * normalisation (top-AFA: `layer_norm`), encoder bias on (top-AFA: off), β = 1 with `mean-abs`
+ * normalisation (top-AFA: `layer_norm`), encoder bias on (top-AFA: off), β = 0.1 with `mean-abs`
  * gradient scaling, afaCoeff 1/32, l1Coeff 5.
  *
  * @example
@@ -108,7 +108,7 @@ export function saeConfig(input: SaeConfigInput): SaeConfig {
     k: input.k ?? (afa ? Math.min(1024, input.dSae) : architecture === 'relu' ? 0 : 32),
     normalizeActivations: input.normalizeActivations ?? (afa ? 'layer_norm' : 'none'),
     encoderBias: input.encoderBias ?? !afa,
-    beta: input.beta ?? 1,
+    beta: input.beta ?? 0.1,
     gradNormalization: input.gradNormalization ?? 'mean-abs',
     afaCoeff: input.afaCoeff ?? 1 / 32,
     l1Coeff: input.l1Coeff ?? 5,

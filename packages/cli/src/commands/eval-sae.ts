@@ -46,6 +46,14 @@ export const EVAL_SAE_SCHEMA = [
     help: 'tokens per context',
     defaultHelp: "the SAE's training context size",
   },
+  {
+    key: 'gsaeSelection',
+    flag: '--gsae-selection <how>',
+    kind: 'string',
+    choices: ['gradient', 'topk'],
+    help: 'g-SAE selection: with the LM-loss gradient (as trained) or plain TopK',
+    default: 'gradient',
+  },
   { key: 'json', flag: '--json', kind: 'boolean', help: 'print the report as JSON', default: false },
   {
     key: 'progress',
@@ -64,6 +72,7 @@ export interface EvalSaeCliOptions {
   textField: string;
   contexts: number;
   contextSize?: number;
+  gsaeSelection: 'gradient' | 'topk';
   json: boolean;
   progress: 'auto' | 'on' | 'off';
 }
@@ -91,7 +100,10 @@ export async function runEvalSae(
       if (r.done) break;
       contexts.push(r.value);
     }
-    const r = await evaluateSae(model, sae, contexts, { progress: progressFlag(o.progress) });
+    const r = await evaluateSae(model, sae, contexts, {
+      progress: progressFlag(o.progress),
+      gsaeSelection: o.gsaeSelection,
+    });
     const { firingFrequency: _f, zf: _z, ...numbers } = r;
     if (o.json) {
       log(

@@ -68,7 +68,14 @@ export const TRAIN_SAE_SCHEMA = [
     help: 'latents per token (TopK, g-SAE); top-AFA: search cap',
     defaultHelp: '32; top-AFA 256',
   },
-  { key: 'beta', flag: '--beta <x>', kind: 'number', min: 0, help: 'g-SAE gradient weight β', default: 1 },
+  {
+    key: 'beta',
+    flag: '--beta <x>',
+    kind: 'number',
+    min: 0,
+    help: 'g-SAE gradient weight β (on ĝ scaled to mean |ĝ| = 1 per token)',
+    default: 0.1,
+  },
   {
     key: 'afaCoeff',
     flag: '--afa-coeff <x>',
@@ -185,6 +192,7 @@ export interface TrainSaeCliOptions {
   afaCoeff: number;
   l1Coeff: number;
   normalize?: 'none' | 'layer_norm';
+  bDecInit?: 'geometric-median' | 'mean' | 'zero';
   tokens: number;
   batch: number;
   lr?: number;
@@ -325,6 +333,7 @@ export async function runTrainSae(
       store,
       tokens: o.tokens,
       lr: o.lr,
+      bDecInit: o.bDecInit,
       seed: o.seed,
       checkpointDir: ckptDir,
       checkpointEvery: o.checkpointEvery,

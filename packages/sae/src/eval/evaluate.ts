@@ -11,10 +11,13 @@
  * - CE = mean next-token cross-entropy (nats) over every position that has a next token.
  * - CE-loss score = `(CE_zero − CE_sae) / (CE_zero − CE_clean)` (SAEBench's "loss recovered").
  * - KL = mean over positions of KL(clean ‖ spliced) of the next-token distributions.
+ * - g-SAE is evaluated with its gradient-aware selection (the gradient of the summed next-token CE at the
+ *   clean activation, as in training) unless `gsaeSelection: 'topk'`.
  * - ZF data (Lee et al. 2025): per token, `‖z‖` of the SAE's input (after its normalisation) and `‖f̃‖` with
  *   `f̃ = [a_i ‖W_dec,i‖]_i ++ [‖b_dec‖]`; `εLBO = |‖z‖² − ‖f̃‖²| / ((h − 1)‖f̃‖²)` with h = dSae + 1 (b_dec counted as a feature).
  */
 import { type HookedTransformer, type HookName, hookInfo, ProgressBar, tf } from '@mechlens/core';
+import { summedNextTokenLoss } from '../data/store.js';
 import type { Sae } from '../sae.js';
 import { saeHook } from './splice.js';
 
@@ -33,6 +36,12 @@ export interface EvaluateSaeOptions {
   skipDownstream?: boolean;
   /** Show a progress bar (default: when stderr is a TTY). */
   progress?: boolean;
+  /**
+   * g-SAE selection during evaluation: `gradient` (default) computes the LM-loss gradient at the clean
+   * activation for every context (one extra backward pass) and selects as in training; `topk` uses
+   * the plain TopK selection (g-SAE's "β = 0 at inference" mode, needing no targets).
+   */
+  gsaeSelection?: 'gradient' | 'topk';
 }
 
 /**
@@ -131,6 +140,8 @@ export async function evaluateSae(
     enabled: opts.progress,
   });
   const downstream = !opts.skipDownstream;
+  const useGrad =
+    sae.cfg.architecture === 'gsae' && sae.cfg.beta > 0 && (opts.gsaeSelection ?? 'gradient') === 'gradient';
   const layer = hookInfo(model.cfg, hook).layer;
   const stopAtLayer = !downstream && layer !== null && layer + 1 < model.cfg.nLayers ? layer + 1 : undefined;
   for (let c0 = 0; c0 < contexts.length; c0 += bs) {
@@ -138,6 +149,13 @@ export async function evaluateSae(
     const T = ids[0].length;
     const { logits, cache } = model.runWithCache(ids, { names: [hook], stopAtLayer });
     const x = cache.get(hook);
+    const grad = useGrad
+      ? (() => {
+          const { value, grads } = model.gradOfHooks(ids, [hook], (lg) => summedNextTokenLoss(lg, ids));
+          value.dispose();
+          return grads.get(hook) as tf.Tensor;
+        })()
+      : null;
     const d = x.shape[x.rank - 1];
     if (d !== dIn) {
       cache.dispose();
@@ -151,8 +169,10 @@ export async function evaluateSae(
       });
     });
     const parts = tf.tidy(() => {
-      const rows = tf.gather(x.reshape([-1, dIn]), tf.tensor1d(keep, 'int32')) as tf.Tensor2D;
-      const enc = sae.encodeRows(rows);
+      const keepIdx = tf.tensor1d(keep, 'int32');
+      const rows = tf.gather(x.reshape([-1, dIn]), keepIdx) as tf.Tensor2D;
+      const g = grad ? (tf.gather(grad.reshape([-1, dIn]), keepIdx) as tf.Tensor2D) : undefined;
+      const enc = sae.encodeRows(rows, { grad: g });
       return {
         rows,
         recons: sae.decode(enc.code, enc.norm),
@@ -201,7 +221,7 @@ export async function evaluateSae(
     }
     tokens += n;
     if (downstream) {
-      const spliced = model.runWithHooks(ids, [saeHook(sae)]);
+      const spliced = model.runWithHooks(ids, [saeHook(sae, { grad: grad ?? undefined })]);
       const zeroed = model.runWithHooks(ids, [{ name: hook, fn: (a) => tf.zerosLike(a) }]);
       ceClean += ceSum(logits, ids);
       ceSae += ceSum(spliced, ids);
@@ -213,6 +233,7 @@ export async function evaluateSae(
     }
     logits.dispose();
     cache.dispose();
+    grad?.dispose();
     bar.update(Math.min(contexts.length, c0 + bs));
     await new Promise((r) => setImmediate(r));
   }

@@ -44,6 +44,11 @@ export interface SpliceOptions {
   useErrorTerm?: boolean;
   /** Hooks on the SAE internals. */
   hooks?: Partial<Record<SaeHookSuffix, SaeHookFn>>;
+  /**
+   * g-SAE: the LM-loss gradient at the clean activation, the activation's shape (the gradient-aware
+   * selection; without it g-SAE selects like TopK).
+   */
+  grad?: tf.Tensor;
   /** Keep copies of these internals here, keyed `{hook_name}.{suffix}` (the caller disposes them). */
   cache?: { names: readonly SaeHookSuffix[]; into: Map<string, tf.Tensor> };
 }
@@ -85,7 +90,9 @@ export function saeHook(sae: Sae, opts: SpliceOptions = {}): Hook {
       const lead = shape.slice(0, -1);
       const input = apply(h.hook_sae_input, x);
       keep('hook_sae_input', input);
-      const enc = sae.encodeRows(input.reshape([-1, sae.cfg.dIn]) as tf.Tensor2D);
+      if (opts.grad && opts.grad.shape.some((v, i) => v !== shape[i]))
+        throw new Error(`saeHook: grad has shape [${opts.grad.shape}], the activation [${shape}]`);
+      const enc = sae.encodeRows(input.reshape([-1, sae.cfg.dIn]) as tf.Tensor2D, { grad: opts.grad });
       let recons: tf.Tensor;
       if (needDense) {
         const pre = apply(h.hook_sae_acts_pre, sae.preActivations(input));
@@ -105,7 +112,7 @@ export function saeHook(sae: Sae, opts: SpliceOptions = {}): Hook {
       let out = recons;
       if (opts.useErrorTerm || h.hook_sae_error || want.has('hook_sae_error')) {
         // the error of the unedited SAE on the unedited input
-        const clean = sae.forward(x).recons;
+        const clean = sae.forward(x, { grad: opts.grad }).recons;
         const err = apply(h.hook_sae_error, tf.sub(x, clean));
         keep('hook_sae_error', err);
         if (opts.useErrorTerm) out = tf.add(recons, err);

@@ -46,7 +46,12 @@ export interface TrainSaeOptions {
    * most a fifth of the run, so short runs still revive latents).
    */
   deadTokens?: number;
-  /** `b_dec` initialisation (default `geometric-median` of the first batch). */
+  /**
+   * `b_dec` initialisation: the `geometric-median` of the first batch (default; OpenAI's TopK code), its
+   * `mean` (sparsify) or `zero` (top-AFA's reference code, and the default for top-AFA: its selection
+   * matches the code's norm to `‖x̃ − b_dec‖` while its loss matches it to `‖x̃‖`, and a large initial
+   * `b_dec` sets the two against each other).
+   */
   bDecInit?: 'geometric-median' | 'mean' | 'zero';
   /** Parameter seed (default 0). */
   seed?: number;
@@ -244,10 +249,11 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
       const x = b.acts[hook];
       const g = b.grads?.[hook];
       try {
-        if (step === 0 && o.bDecInit !== 'zero') {
+        const bDecInit = o.bDecInit ?? (cfg.architecture === 'topafa' ? 'zero' : 'geometric-median');
+        if (step === 0 && bDecInit !== 'zero') {
           const center = tf.tidy(() => {
             const { input } = sae.normalizeInput(x);
-            return o.bDecInit === 'mean' ? tf.mean(input, 0) : geometricMedian(input as tf.Tensor2D);
+            return bDecInit === 'mean' ? tf.mean(input, 0) : geometricMedian(input as tf.Tensor2D);
           });
           sae.params.bDec.assign(center);
           center.dispose();
@@ -314,6 +320,8 @@ export async function trainSae(o: TrainSaeOptions): Promise<TrainSaeResult> {
         if (o.logPath && (step % (o.logEvery ?? 10) === 0 || step === steps))
           appendFileSync(o.logPath, `${JSON.stringify(last)}\n`);
         if (step % checkpointEvery === 0 || step === steps) await save();
+        // let timers and I/O run between steps (progress output, signal handlers, test runners)
+        await new Promise((r) => setImmediate(r));
       } finally {
         tf.dispose([...Object.values(b.acts), ...(b.grads ? Object.values(b.grads) : [])]);
       }
