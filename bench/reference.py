@@ -142,7 +142,7 @@ def sae_topk(cfg, reps, threads):
             g -= (g * W_dec).sum(1, keepdim=True) * W_dec
         opt.step()
         with torch.no_grad():
-            W_dec /= W_dec.norm(dim=1, keepdim=True)
+            W_dec.div_(W_dec.norm(dim=1, keepdim=True))
 
     step()
     times = []
