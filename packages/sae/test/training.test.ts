@@ -115,6 +115,40 @@ describe('trainSae on the demo model', () => {
     resumed.sae.dispose();
   });
 
+  it('trains two SAEs concurrently from one forward pass per group (store views), each as if alone', async () => {
+    const hooks = ['blocks.1.hook_resid_post', 'blocks.2.hook_mlp_out'] as const;
+    const cfgFor = (h: string) => saeConfig({ dIn: 128, dSae: 256, k: 8, metadata: { hookName: h } });
+    const mk = (hs: readonly string[]) =>
+      new ActivationStore({
+        model,
+        hooks: hs as never,
+        contexts: contextStream(model, DEMO_CORPUS, 64),
+        contextSize: 64,
+        batchSize: 512,
+        bufferBatches: 4,
+        seed: 3,
+      });
+    let forwards = 0;
+    const shared = mk(hooks);
+    const counting = shared as unknown as { compute: (i: number) => Promise<unknown> };
+    const compute = counting.compute.bind(shared);
+    counting.compute = (i: number) => {
+      forwards++;
+      return compute(i);
+    };
+    const opts = { tokens: 512 * 10, lr: 1e-3, progress: false };
+    const [a, b] = await Promise.all(
+      hooks.map((h) => trainSae({ ...opts, cfg: cfgFor(h), store: shared.view(h) })),
+    );
+    const alone = await trainSae({ ...opts, cfg: cfgFor(hooks[1]), store: mk([hooks[1]]) });
+    for (const k of ['encoder', 'decoder', 'bDec'] as const)
+      expect(bits(b.sae.params[k])).toBe(bits(alone.sae.params[k]));
+    expect(a.last?.fvu).toBeLessThan(1);
+    // 10 batches of 512 rows at ~3 batches per group: 4 groups, each computed once for both SAEs
+    expect(forwards).toBeLessThanOrEqual(5);
+    for (const r of [a, b, alone]) r.sae.dispose();
+  });
+
   it('refuses to resume a checkpoint of a different configuration', async () => {
     await expect(
       trainSae({

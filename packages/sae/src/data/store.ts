@@ -168,7 +168,10 @@ export class ActivationStore implements ActivationSource {
   private readonly opts: ActivationStoreOptions;
   private readonly exclude: Set<number>;
   private readonly stopAtLayer: number | undefined;
-  private group: Group | null = null;
+  /** Recently built groups (shared by the store and its views; at most three kept). */
+  private groups = new Map<number, Promise<Group>>();
+  /** Builds run one at a time (they share the context stream). */
+  private building: Promise<unknown> = Promise.resolve();
   private pos: StorePosition = { group: 0, batch: 0 };
   private stream: AsyncIterator<number[]> | null = null;
   private streamAt = 0;
@@ -210,22 +213,75 @@ export class ActivationStore implements ActivationSource {
   /** Continues from `pos` (as returned by {@link position}). */
   seek(pos: StorePosition): void {
     this.pos = { ...pos };
-    if (this.group && this.group.index !== pos.group) this.group = null;
   }
 
   /** The next shuffled batch (the caller disposes its tensors). */
   async next(): Promise<ActivationBatch> {
-    for (;;) {
-      if (!this.group || this.group.index !== this.pos.group) this.group = await this.build(this.pos.group);
-      if (this.pos.batch < this.group.batches) break;
-      this.pos = { group: this.pos.group + 1, batch: 0 };
+    const { batch, next } = await this.batchAt(this.pos, this.hooks);
+    this.pos = next;
+    return batch;
+  }
+
+  /**
+   * A source serving only `hook`'s rows, with its own position, sharing this store's groups: several
+   * SAEs (one per hook point) train concurrently from one forward pass per group.
+   *
+   * @example
+   * const store = new ActivationStore({ model, hooks: [a, b], contexts, contextSize: 128 });
+   * await Promise.all([trainSae({ cfg: cfgA, store: store.view(a), tokens }), trainSae({ cfg: cfgB, store: store.view(b), tokens })]);
+   */
+  view(hook: string): ActivationSource {
+    if (!this.hooks.includes(hook as HookName))
+      throw new Error(
+        `ActivationStore.view: '${hook}' is not one of this store's hooks (${this.hooks.join(', ')})`,
+      );
+    let pos: StorePosition = { group: 0, batch: 0 };
+    return {
+      hooks: [hook],
+      dims: { [hook]: this.dims[hook] },
+      batchSize: this.batchSize,
+      position: () => ({ ...pos }),
+      seek: (p: StorePosition) => {
+        pos = { ...p };
+      },
+      next: async () => {
+        const r = await this.batchAt(pos, [hook as HookName]);
+        pos = r.next;
+        return r.batch;
+      },
+    };
+  }
+
+  /** The group of `index`, built once and shared. */
+  private groupAt(index: number): Promise<Group> {
+    let g = this.groups.get(index);
+    if (!g) {
+      g = this.building.then(() => this.build(index));
+      this.building = g.catch(() => undefined);
+      this.groups.set(index, g);
+      const keys = [...this.groups.keys()].sort((a, b) => a - b);
+      while (keys.length > 3) this.groups.delete(keys.shift() as number);
     }
-    const g = this.group;
+    return g;
+  }
+
+  /** The batch at `pos` for `hooks`, and the position after it. */
+  private async batchAt(
+    pos: StorePosition,
+    hooks: readonly HookName[],
+  ): Promise<{ batch: ActivationBatch; next: StorePosition }> {
+    let p = { ...pos };
+    let g: Group;
+    for (;;) {
+      g = await this.groupAt(p.group);
+      if (p.batch < g.batches) break;
+      p = { group: p.group + 1, batch: 0 };
+    }
     const B = this.batchSize;
-    const rows = g.perm.subarray(this.pos.batch * B, (this.pos.batch + 1) * B);
+    const rows = g.perm.subarray(p.batch * B, (p.batch + 1) * B);
     const take = (src: Map<string, Float32Array>): Record<string, tf.Tensor2D> => {
       const out: Record<string, tf.Tensor2D> = {};
-      for (const h of this.hooks) {
+      for (const h of hooks) {
         const d = this.dims[h];
         const from = src.get(h) as Float32Array;
         const buf = new Float32Array(B * d);
@@ -235,8 +291,7 @@ export class ActivationStore implements ActivationSource {
       return out;
     };
     const batch = { acts: take(g.acts), grads: g.grads ? take(g.grads) : null };
-    this.pos = { group: this.pos.group, batch: this.pos.batch + 1 };
-    return batch;
+    return { batch, next: { group: p.group, batch: p.batch + 1 } };
   }
 
   private async contextsFor(group: number): Promise<number[][]> {
@@ -468,6 +523,6 @@ export class ActivationStore implements ActivationSource {
   async close(): Promise<void> {
     await this.stream?.return?.();
     this.stream = null;
-    this.group = null;
+    this.groups.clear();
   }
 }
