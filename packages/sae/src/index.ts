@@ -39,6 +39,7 @@ export {
   type ActivationSource,
   ActivationStore,
   type ActivationStoreOptions,
+  nextTokenLogProbs,
   permutation,
   type StorePosition,
   summedNextTokenLoss,

@@ -7,19 +7,20 @@
 import { resolve } from 'node:path';
 import { type HookName, initEngine, loadModel, ProgressBar } from '@mechlens/core';
 import { DEMO_MODEL_DIR } from '@mechlens/demo';
-import { ActivationStore, contextStream, DEMO_CORPUS } from '@mechlens/sae';
+import { ActivationStore, contextStream } from '@mechlens/sae';
 import { OptionError, progressFlag, type Schema } from '../schema.js';
+import {
+  CONTEXT_SIZE_OPTION,
+  DATA_OPTION,
+  MODEL_OPTION,
+  PROGRESS_OPTION,
+  TEXT_FIELD_OPTION,
+} from './common-options.js';
 import { cacheDescription } from './train-sae.js';
 
 /** The options of `mechlens cache-activations`. */
 export const CACHE_ACTIVATIONS_SCHEMA = [
-  {
-    key: 'model',
-    flag: '--model <dir|hub-id>',
-    kind: 'string',
-    help: 'checkpoint folder or Hugging Face id',
-    defaultHelp: 'the shipped demo model',
-  },
+  MODEL_OPTION,
   {
     key: 'hook',
     flag: '--hook <names>',
@@ -51,28 +52,9 @@ export const CACHE_ACTIVATIONS_SCHEMA = [
     help: 'activations per training step (must match train-sae)',
     default: 4096,
   },
-  {
-    key: 'contextSize',
-    flag: '--context-size <n>',
-    kind: 'int',
-    min: 2,
-    help: 'tokens per context',
-    defaultHelp: 'min(128, model context)',
-  },
-  {
-    key: 'data',
-    flag: '--data <path>',
-    kind: 'string',
-    help: `.txt, .jsonl or .parquet file, or ${DEMO_CORPUS}`,
-    default: DEMO_CORPUS,
-  },
-  {
-    key: 'textField',
-    flag: '--text-field <name>',
-    kind: 'string',
-    help: 'text column of .jsonl/.parquet data',
-    default: 'text',
-  },
+  CONTEXT_SIZE_OPTION,
+  DATA_OPTION,
+  TEXT_FIELD_OPTION,
   { key: 'seed', flag: '--seed <n>', kind: 'int', min: 0, help: 'seed (must match train-sae)', default: 0 },
   {
     key: 'gradients',
@@ -81,14 +63,7 @@ export const CACHE_ACTIVATIONS_SCHEMA = [
     help: 'also store LM-loss gradients (for g-SAE)',
     default: false,
   },
-  {
-    key: 'progress',
-    flag: '--progress <when>',
-    kind: 'string',
-    choices: ['auto', 'on', 'off'],
-    help: 'progress bar (auto: when stderr is a terminal)',
-    default: 'auto',
-  },
+  PROGRESS_OPTION,
 ] as const satisfies Schema;
 
 /** Validated options of `cache-activations`. */

@@ -4,32 +4,15 @@
  */
 import { initEngine, loadModel } from '@mechlens/core';
 import { DEMO_MODEL_DIR } from '@mechlens/demo';
-import { contextStream, DEMO_CORPUS, evaluateSae, loadSae } from '@mechlens/sae';
+import { contextStream, evaluateSae, loadSae } from '@mechlens/sae';
 import { progressFlag, type Schema } from '../schema.js';
+import { DATA_OPTION, MODEL_OPTION, PROGRESS_OPTION, TEXT_FIELD_OPTION } from './common-options.js';
 
 /** The options of `mechlens eval-sae`. */
 export const EVAL_SAE_SCHEMA = [
-  {
-    key: 'model',
-    flag: '--model <dir|hub-id>',
-    kind: 'string',
-    help: 'the model the SAE belongs to',
-    defaultHelp: 'the shipped demo model',
-  },
-  {
-    key: 'data',
-    flag: '--data <path>',
-    kind: 'string',
-    help: `.txt, .jsonl or .parquet file, or ${DEMO_CORPUS}`,
-    default: DEMO_CORPUS,
-  },
-  {
-    key: 'textField',
-    flag: '--text-field <name>',
-    kind: 'string',
-    help: 'text column of .jsonl/.parquet data',
-    default: 'text',
-  },
+  MODEL_OPTION,
+  DATA_OPTION,
+  TEXT_FIELD_OPTION,
   {
     key: 'contexts',
     flag: '--contexts <n>',
@@ -55,14 +38,7 @@ export const EVAL_SAE_SCHEMA = [
     default: 'gradient',
   },
   { key: 'json', flag: '--json', kind: 'boolean', help: 'print the report as JSON', default: false },
-  {
-    key: 'progress',
-    flag: '--progress <when>',
-    kind: 'string',
-    choices: ['auto', 'on', 'off'],
-    help: 'progress bar (auto: when stderr is a terminal)',
-    default: 'auto',
-  },
+  PROGRESS_OPTION,
 ] as const satisfies Schema;
 
 /** Validated options of `eval-sae`. */

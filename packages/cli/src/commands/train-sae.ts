@@ -19,16 +19,17 @@ import {
   trainSae,
 } from '@mechlens/sae';
 import { progressFlag, type Schema } from '../schema.js';
+import {
+  CONTEXT_SIZE_OPTION,
+  DATA_OPTION,
+  MODEL_OPTION,
+  PROGRESS_OPTION,
+  TEXT_FIELD_OPTION,
+} from './common-options.js';
 
 /** The options of `mechlens train-sae` (flags, config-file keys, validation, help). */
 export const TRAIN_SAE_SCHEMA = [
-  {
-    key: 'model',
-    flag: '--model <dir|hub-id>',
-    kind: 'string',
-    help: 'checkpoint folder or Hugging Face id',
-    defaultHelp: 'the shipped demo model',
-  },
+  MODEL_OPTION,
   {
     key: 'hook',
     flag: '--hook <name>',
@@ -110,28 +111,9 @@ export const TRAIN_SAE_SCHEMA = [
     help: 'peak learning rate',
     defaultHelp: '2e-4 / sqrt(latents / 16384)',
   },
-  {
-    key: 'contextSize',
-    flag: '--context-size <n>',
-    kind: 'int',
-    min: 2,
-    help: 'tokens per context',
-    defaultHelp: 'min(128, model context)',
-  },
-  {
-    key: 'data',
-    flag: '--data <path>',
-    kind: 'string',
-    help: `.txt, .jsonl or .parquet file, or ${DEMO_CORPUS}`,
-    default: DEMO_CORPUS,
-  },
-  {
-    key: 'textField',
-    flag: '--text-field <name>',
-    kind: 'string',
-    help: 'text column of .jsonl/.parquet data',
-    default: 'text',
-  },
+  CONTEXT_SIZE_OPTION,
+  DATA_OPTION,
+  TEXT_FIELD_OPTION,
   {
     key: 'out',
     flag: '--out <dir>',
@@ -170,14 +152,7 @@ export const TRAIN_SAE_SCHEMA = [
     help: 'held-out contexts for the final evaluation (0: skip)',
     default: 64,
   },
-  {
-    key: 'progress',
-    flag: '--progress <when>',
-    kind: 'string',
-    choices: ['auto', 'on', 'off'],
-    help: 'progress bar (auto: when stderr is a terminal)',
-    default: 'auto',
-  },
+  PROGRESS_OPTION,
 ] as const satisfies Schema;
 
 /** Validated options of `train-sae`. */

@@ -2,7 +2,6 @@
  * The ReLU SAE with an L1 penalty (the "standard" SAE of Anthropic 2023 / SAELens), as a dense baseline:
  * every latent is `ReLU(z_i)`; sparsity comes from the training loss.
  */
-import { tf } from '@mechlens/core';
 import type { Architecture, Code, SelectInput } from './types.js';
 
 export const reluArchitecture: Architecture = {

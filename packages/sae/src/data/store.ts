@@ -17,6 +17,7 @@ import {
   type HookName,
   hookInfo,
   openSafetensors,
+  seededRandom,
   type TensorToWrite,
   tf,
   writeSafetensors,
@@ -97,23 +98,11 @@ export interface ActivationStoreOptions {
   cache?: { dir: string; write?: boolean; describe?: Record<string, unknown> };
 }
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A seeded Fisher-Yates permutation of 0..n−1. */
 export function permutation(n: number, seed: number): Uint32Array {
   const p = new Uint32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
-  const r = prng(seed);
+  const r = seededRandom(seed);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(r() * (i + 1));
     const t = p[i];
@@ -131,13 +120,23 @@ export function permutation(n: number, seed: number): Uint32Array {
  * const loss = summedNextTokenLoss(model.forward(ids), ids);
  */
 export function summedNextTokenLoss(logits: tf.Tensor3D, ids: readonly (readonly number[])[]): tf.Scalar {
+  return tf.tidy(() => tf.neg(tf.sum(nextTokenLogProbs(logits, ids))) as tf.Scalar);
+}
+
+/**
+ * The log-probability of each next token, `[B·(T−1)]` (position t predicts `ids[b][t + 1]`).
+ *
+ * @example
+ * const lp = nextTokenLogProbs(model.forward(ids), ids); // lp.mean().neg() is the usual LM loss
+ */
+export function nextTokenLogProbs(logits: tf.Tensor3D, ids: readonly (readonly number[])[]): tf.Tensor1D {
   return tf.tidy(() => {
     const [B, T, V] = logits.shape;
     const lp = tf.logSoftmax(logits.slice([0, 0, 0], [B, T - 1, V]).reshape([-1, V]));
     const flat = new Int32Array(B * (T - 1));
     for (let b = 0; b < B; b++)
       for (let t = 0; t < T - 1; t++) flat[b * (T - 1) + t] = (b * (T - 1) + t) * V + ids[b][t + 1];
-    return tf.neg(tf.sum(tf.gather(lp.reshape([-1]), tf.tensor1d(flat, 'int32')))) as tf.Scalar;
+    return tf.gather(lp.reshape([-1]), tf.tensor1d(flat, 'int32')) as tf.Tensor1D;
   });
 }
 

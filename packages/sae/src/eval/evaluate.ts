@@ -17,7 +17,7 @@
  *   `f̃ = [a_i ‖W_dec,i‖]_i ++ [‖b_dec‖]`; `εLBO = |‖z‖² − ‖f̃‖²| / ((h − 1)‖f̃‖²)` with h = dSae + 1 (b_dec counted as a feature).
  */
 import { type HookedTransformer, type HookName, hookInfo, ProgressBar, tf } from '@mechlens/core';
-import { summedNextTokenLoss } from '../data/store.js';
+import { nextTokenLogProbs, summedNextTokenLoss } from '../data/store.js';
 import type { Sae } from '../sae.js';
 import { saeHook } from './splice.js';
 
@@ -72,14 +72,7 @@ export interface SaeEvalReport {
 
 /** Sum of next-token CE and of KL(clean ‖ other) over positions with a next token. */
 function ceSum(logits: tf.Tensor3D, ids: number[][]): number {
-  return tf.tidy(() => {
-    const [B, T, V] = logits.shape;
-    const lp = tf.logSoftmax(logits.slice([0, 0, 0], [B, T - 1, V]).reshape([-1, V]));
-    const flat = new Int32Array(B * (T - 1));
-    for (let b = 0; b < B; b++)
-      for (let t = 0; t < T - 1; t++) flat[b * (T - 1) + t] = (b * (T - 1) + t) * V + ids[b][t + 1];
-    return -tf.sum(tf.gather(lp.reshape([-1]), tf.tensor1d(flat, 'int32'))).dataSync()[0];
-  });
+  return tf.tidy(() => -tf.sum(nextTokenLogProbs(logits, ids)).dataSync()[0]);
 }
 
 function klSum(clean: tf.Tensor3D, other: tf.Tensor3D): number {

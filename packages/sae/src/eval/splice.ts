@@ -90,7 +90,7 @@ export function saeHook(sae: Sae, opts: SpliceOptions = {}): Hook {
       const lead = shape.slice(0, -1);
       const input = apply(h.hook_sae_input, x);
       keep('hook_sae_input', input);
-      if (opts.grad && opts.grad.shape.some((v, i) => v !== shape[i]))
+      if (opts.grad?.shape.some((v, i) => v !== shape[i]))
         throw new Error(`saeHook: grad has shape [${opts.grad.shape}], the activation [${shape}]`);
       const enc = sae.encodeRows(input.reshape([-1, sae.cfg.dIn]) as tf.Tensor2D, { grad: opts.grad });
       let recons: tf.Tensor;

@@ -49,7 +49,7 @@ export class Adam {
     this.t += 1;
     for (const [name, g] of Object.entries(grads)) {
       const p = vars[name];
-      if (!p || !p.trainable) continue;
+      if (!p?.trainable) continue;
       const m0 = this.m.get(name) ?? tf.zerosLike(p);
       const v0 = this.v.get(name) ?? tf.zerosLike(p);
       const next = adamStep(p, g, m0, v0, {
