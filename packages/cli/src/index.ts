@@ -4,7 +4,7 @@
  *
  * @example
  * import { runTrainSae } from '@mechlens/cli';
- * await runTrainSae({ architecture: 'topk', expansion: 16, beta: 1, afaCoeff: 1 / 32, l1Coeff: 5, tokens: 200_000, batch: 4096, data: 'demo-corpus', textField: 'text', resume: false, seed: 0, evalContexts: 16 });
+ * await runTrainSae({ architecture: 'topk', expansion: 16, beta: 0.1, afaCoeff: 1 / 32, l1Coeff: 5, tokens: 200_000, batch: 4096, data: 'demo-corpus', textField: 'text', resume: false, seed: 0, evalContexts: 16, progress: 'auto' });
  */
 export {
   CACHE_ACTIVATIONS_SCHEMA,
@@ -20,6 +20,7 @@ export {
 export {
   cacheDescription,
   runTrainSae,
+  runTrainSaes,
   TRAIN_SAE_SCHEMA,
   type TrainSaeCliOptions,
   type TrainSaeCliResult,

@@ -9,7 +9,7 @@ import {
   runCacheActivations,
 } from './commands/cache-activations.js';
 import { EVAL_SAE_SCHEMA, type EvalSaeCliOptions, runEvalSae } from './commands/eval-sae.js';
-import { runTrainSae, TRAIN_SAE_SCHEMA, type TrainSaeCliOptions } from './commands/train-sae.js';
+import { runTrainSaes, TRAIN_SAE_SCHEMA, type TrainSaeCliOptions } from './commands/train-sae.js';
 import { addSchemaOptions, OptionError, resolveOptions } from './schema.js';
 
 /**
@@ -33,7 +33,7 @@ export function buildProgram(): Command {
     );
   addSchemaOptions(train, TRAIN_SAE_SCHEMA).action(async (raw: Record<string, unknown>) => {
     const o = resolveOptions(TRAIN_SAE_SCHEMA, raw, raw.config as string | undefined);
-    await runTrainSae(o as unknown as TrainSaeCliOptions);
+    await runTrainSaes(o as unknown as TrainSaeCliOptions);
   });
   const evalCmd = new Command('eval-sae')
     .description(

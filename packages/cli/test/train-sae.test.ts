@@ -10,14 +10,14 @@ const bin = join(root, 'packages/cli/src/bin.ts');
 const dir = mkdtempSync(join(tmpdir(), 'mechlens-train-sae-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const args = (out: string, extra: string[] = []) => [
+const args = (out: string, extra: string[] = [], tokens = '40k') => [
   '--conditions=mechlens-source',
   '--import',
   'tsx',
   bin,
   'train-sae',
   '--tokens',
-  '40k',
+  tokens,
   '--batch',
   '1024',
   '--latents',
@@ -81,6 +81,30 @@ describe('mechlens train-sae (subprocess)', () => {
         readFileSync(join(full, 'sae_weights.safetensors')),
       ),
     ).toBe(true);
+  });
+
+  it('--hook a,b trains one SAE per hook from one forward pass, saved to <out>/<hook>', () => {
+    const out = join(dir, 'multi');
+    const r = spawnSync(
+      process.execPath,
+      args(out, ['--hook', 'blocks.1.hook_resid_post,blocks.2.hook_mlp_out'], '8k'),
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    for (const h of ['blocks.1.hook_resid_post', 'blocks.2.hook_mlp_out']) {
+      const cfg = JSON.parse(readFileSync(join(out, h, 'cfg.json'), 'utf8'));
+      expect(cfg.metadata.hook_name).toBe(h);
+    }
+    // running again over the same folders replaces the SAEs (their metrics and logs included)
+    const again = spawnSync(
+      process.execPath,
+      args(out, ['--hook', 'blocks.1.hook_resid_post,blocks.2.hook_mlp_out'], '8k'),
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    expect(again.status, again.stderr).toBe(0);
   });
 
   it('bad options fail fast with exit status 2 and a one-line reason', () => {

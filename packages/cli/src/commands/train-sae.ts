@@ -18,7 +18,7 @@ import {
   saveSae,
   trainSae,
 } from '@mechlens/sae';
-import { progressFlag, type Schema } from '../schema.js';
+import { OptionError, progressFlag, type Schema } from '../schema.js';
 import {
   CONTEXT_SIZE_OPTION,
   DATA_OPTION,
@@ -32,9 +32,9 @@ export const TRAIN_SAE_SCHEMA = [
   MODEL_OPTION,
   {
     key: 'hook',
-    flag: '--hook <name>',
+    flag: '--hook <names>',
     kind: 'string',
-    help: 'hook point to train on',
+    help: 'hook point to train on; several, comma-separated, train one SAE each from one forward pass (saved to <out>/<hook>)',
     defaultHelp: 'blocks.{nLayers/2}.hook_resid_pre',
   },
   {
@@ -244,7 +244,8 @@ async function heldOut(
 }
 
 /**
- * Runs `train-sae` with validated options; prints progress to stderr and returns the summary.
+ * Runs `train-sae` with validated options for one hook point; prints progress to stderr and returns the
+ * summary. (`--hook a,b` trains several: see {@link runTrainSaes}.)
  *
  * @example
  * const r = await runTrainSae({ ...defaults, tokens: 200_000, out: 'saes/quick' });
@@ -253,95 +254,135 @@ export async function runTrainSae(
   o: TrainSaeCliOptions,
   log: (line: string) => void = console.log,
 ): Promise<TrainSaeCliResult> {
+  const all = await runTrainSaes(o, log);
+  return all[0];
+}
+
+/**
+ * Runs `train-sae` for every hook of the comma-separated `--hook` list: one SAE per hook, trained
+ * concurrently from one model forward pass per shuffle group, each saved to `<out>/<hook>` (with one
+ * hook: to `<out>`).
+ *
+ * @example
+ * const [a, b] = await runTrainSaes({ ...defaults, hook: 'blocks.1.hook_resid_post,blocks.2.hook_resid_post' });
+ */
+export async function runTrainSaes(
+  o: TrainSaeCliOptions,
+  log: (line: string) => void = console.log,
+): Promise<TrainSaeCliResult[]> {
   await initEngine();
   const modelSource = o.model ?? DEMO_MODEL_DIR;
   const model = await loadModel(modelSource);
   try {
-    const hook = (o.hook ?? defaultHook(model)) as HookName;
-    const shape = model.hookShape(hook, 1, 2); // validates the name, suggesting close matches
-    if (shape.length !== 3)
-      throw new Error(
-        `--hook ${hook}: SAEs train on [batch, pos, d] hook points; this one has shape [${shape}]`,
-      );
-    const dIn = shape[2];
+    const hooks = [
+      ...new Set(
+        (o.hook ?? defaultHook(model))
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+      ),
+    ] as HookName[];
+    if (hooks.length === 0) throw new OptionError('--hook: give at least one hook point');
     const contextSize = o.contextSize ?? Math.min(128, model.cfg.nCtx);
     const modelName = o.model ? basename(resolve(o.model)) : 'mechlens-demo';
-    const out = resolve(o.out ?? join('saes', `${modelName}-${hook}-${o.architecture}`));
-    const ckptDir = `${out}.ckpt`;
     const afa = o.architecture === 'topafa';
-    const cfg = saeConfig({
-      architecture: o.architecture,
-      dIn,
-      dSae: o.latents ?? o.expansion * dIn,
-      k: o.k ?? (afa ? 256 : o.architecture === 'relu' ? undefined : 32),
-      beta: o.beta,
-      afaCoeff: o.afaCoeff,
-      l1Coeff: o.l1Coeff,
-      normalizeActivations: o.normalize,
-      metadata: {
-        modelName,
-        hookName: hook,
-        contextSize,
-        prependBos: model.bosTokenId !== null,
-        datasetPath: o.data,
-        excludeSpecialTokens: true,
-      },
+    const plans = hooks.map((hook) => {
+      const shape = model.hookShape(hook, 1, 2); // validates the name, suggesting close matches
+      if (shape.length !== 3)
+        throw new Error(
+          `--hook ${hook}: SAEs train on [batch, pos, d] hook points; this one has shape [${shape}]`,
+        );
+      const dIn = shape[2];
+      const out =
+        hooks.length === 1
+          ? resolve(o.out ?? join('saes', `${modelName}-${hook}-${o.architecture}`))
+          : join(resolve(o.out ?? join('saes', `${modelName}-${o.architecture}`)), hook);
+      const cfg = saeConfig({
+        architecture: o.architecture,
+        dIn,
+        dSae: o.latents ?? o.expansion * dIn,
+        k: o.k ?? (afa ? 256 : o.architecture === 'relu' ? undefined : 32),
+        beta: o.beta,
+        afaCoeff: o.afaCoeff,
+        l1Coeff: o.l1Coeff,
+        normalizeActivations: o.normalize,
+        metadata: {
+          modelName,
+          hookName: hook,
+          contextSize,
+          prependBos: model.bosTokenId !== null,
+          datasetPath: o.data,
+          excludeSpecialTokens: true,
+        },
+      });
+      return { hook, cfg, out, ckptDir: `${out}.ckpt` };
     });
-    log(
-      `training a ${cfg.architecture} SAE: ${cfg.dSae} latents on ${hook} (d_in ${dIn}) of ${modelName}, ${o.tokens.toLocaleString('en')} tokens from ${o.data}`,
-    );
+    for (const { cfg, hook } of plans)
+      log(
+        `training a ${cfg.architecture} SAE: ${cfg.dSae} latents on ${hook} (d_in ${cfg.dIn}) of ${modelName}, ${o.tokens.toLocaleString('en')} tokens from ${o.data}`,
+      );
     const store = new ActivationStore({
       model,
-      hooks: [hook],
+      hooks,
       contexts: contextStream(model, o.data, contextSize, { field: o.textField, seed: o.seed + 1 }),
       contextSize,
       batchSize: o.batch,
       seed: o.seed,
-      withGrads: cfg.architecture === 'gsae' && cfg.beta > 0,
+      withGrads: o.architecture === 'gsae' && o.beta > 0,
       cache: o.cache
         ? { dir: resolve(o.cache), write: true, describe: cacheDescription(modelSource, o) }
         : undefined,
     });
-    const logPath = join(ckptDir, 'training_log.jsonl');
-    const r = await trainSae({
-      cfg,
-      store,
-      tokens: o.tokens,
-      lr: o.lr,
-      bDecInit: o.bDecInit,
-      seed: o.seed,
-      checkpointDir: ckptDir,
-      checkpointEvery: o.checkpointEvery,
-      resume: o.resume,
-      logPath,
-      progress: progressFlag(o.progress),
-    });
-    const consumed = (store.position().group + 1) * store.contextsPerGroup;
+    const views = plans.map((p) => store.view(p.hook));
+    const runs = await Promise.all(
+      plans.map((p, i) =>
+        trainSae({
+          cfg: p.cfg,
+          store: views[i],
+          tokens: o.tokens,
+          lr: o.lr,
+          bDecInit: o.bDecInit,
+          seed: o.seed,
+          checkpointDir: p.ckptDir,
+          checkpointEvery: o.checkpointEvery,
+          resume: o.resume,
+          logPath: join(p.ckptDir, 'training_log.jsonl'),
+          // one bar is enough when several SAEs train together
+          progress: i === 0 ? progressFlag(o.progress) : false,
+        }),
+      ),
+    );
+    const consumed = Math.max(...views.map((v) => v.position().group + 1)) * store.contextsPerGroup;
     await store.close();
-    let report: SaeEvalReport | null = null;
-    let note = '';
-    if (o.evalContexts > 0) {
-      const held = await heldOut(model, o, contextSize, consumed);
-      note = held.note;
-      report = await evaluateSae(model, r.sae, held.contexts, { progress: progressFlag(o.progress) });
+    const held = o.evalContexts > 0 ? await heldOut(model, o, contextSize, consumed) : null;
+    const summaries: TrainSaeCliResult[] = [];
+    for (let i = 0; i < plans.length; i++) {
+      const { out, ckptDir } = plans[i];
+      const r = runs[i];
+      const report: SaeEvalReport | null = held
+        ? await evaluateSae(model, r.sae, held.contexts, { progress: progressFlag(o.progress) })
+        : null;
+      await saveSae(r.sae, out, { sparsity: report?.firingFrequency ?? r.firingFrequency });
+      const logPath = join(ckptDir, 'training_log.jsonl');
+      if (existsSync(logPath)) copyFileSync(logPath, join(out, 'training_log.jsonl'));
+      const summary: TrainSaeCliResult = {
+        out,
+        steps: r.steps,
+        tokens: r.tokens,
+        seconds: r.seconds,
+        tokensPerSecond: r.tokens / Math.max(r.seconds, 1e-9),
+        train: r.last ? { fvu: r.last.fvu, l0: r.last.l0, deadFraction: r.last.deadFraction } : null,
+        eval: report ? (({ firingFrequency: _f, zf: _z, ...rest }) => rest)(report) : null,
+      };
+      const tmp = join(out, `.metrics.json.${process.pid}.tmp`);
+      writeFileSync(tmp, `${JSON.stringify({ ...summary, evalData: held?.note ?? '' }, null, 2)}\n`);
+      renameSync(tmp, join(out, 'metrics.json'));
+      r.sae.dispose();
+      if (plans.length > 1) log(`\n${plans[i].hook}:`);
+      printSummary(summary, held?.note ?? '', log);
+      summaries.push(summary);
     }
-    await saveSae(r.sae, out, { sparsity: report?.firingFrequency ?? r.firingFrequency });
-    if (existsSync(logPath)) copyFileSync(logPath, join(out, 'training_log.jsonl'));
-    const summary: TrainSaeCliResult = {
-      out,
-      steps: r.steps,
-      tokens: r.tokens,
-      seconds: r.seconds,
-      tokensPerSecond: r.tokens / Math.max(r.seconds, 1e-9),
-      train: r.last ? { fvu: r.last.fvu, l0: r.last.l0, deadFraction: r.last.deadFraction } : null,
-      eval: report ? (({ firingFrequency: _f, zf: _z, ...rest }) => rest)(report) : null,
-    };
-    const tmp = join(out, `.metrics.json.${process.pid}.tmp`);
-    writeFileSync(tmp, `${JSON.stringify({ ...summary, evalData: note }, null, 2)}\n`);
-    renameSync(tmp, join(out, 'metrics.json'));
-    r.sae.dispose();
-    printSummary(summary, note, log);
-    return summary;
+    return summaries;
   } finally {
     model.dispose();
   }

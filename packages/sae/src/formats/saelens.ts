@@ -52,7 +52,15 @@ const SAE_LENS_VERSION = '6.0.0';
 /** Floor of the stored firing frequency: log10(1e-10) = −10 marks a latent that never fired. */
 const SPARSITY_FLOOR = 1e-10;
 /** Files a folder may hold for {@link writeFolderAtomic} to replace it. */
-const REPLACEABLE = new Set([CFG_FILE, SAELENS_WEIGHTS, SPARSITY_FILE, SPARSIFY_WEIGHTS]);
+/** Files an SAE folder may hold and a new save may replace (the last two: what `mechlens train-sae` adds). */
+const REPLACEABLE = new Set([
+  CFG_FILE,
+  SAELENS_WEIGHTS,
+  SPARSITY_FILE,
+  SPARSIFY_WEIGHTS,
+  'metrics.json',
+  'training_log.jsonl',
+]);
 /** SAELens architectures mechlens can run (plus its own `topafa`). */
 const READABLE_SAELENS = ['standard', 'topk', 'topafa'];
 
@@ -271,7 +279,8 @@ function writeJsonFile(path: string, value: unknown): void {
  * Writes a folder atomically: the files are written into a hidden sibling folder
  * (`.<name>.<pid>.<tag>.tmp`) which is renamed to `dir` once complete. An existing `dir` is replaced —
  * only when it holds nothing but SAE files (`cfg.json`, `sae_weights.safetensors`,
- * `sparsity.safetensors`, `sae.safetensors`), otherwise this throws and changes nothing. The swap is
+ * `sparsity.safetensors`, `sae.safetensors`, and the `metrics.json` / `training_log.jsonl` that
+ * `mechlens train-sae` adds), otherwise this throws and changes nothing. The swap is
  * two renames (`dir` → `.<name>.<pid>.<tag>.old`, temp → `dir`), then the old folder is removed; a crash
  * between the two renames leaves both complete folders under those hidden names. On any error the
  * temporary folder is removed.
