@@ -13,12 +13,18 @@ export {
   runCacheActivations,
 } from './commands/cache-activations.js';
 export {
+  cacheDescription,
+  contextSizeOf,
+  type DataOptions,
+  hookList,
+  openStore,
+} from './commands/data-setup.js';
+export {
   EVAL_SAE_SCHEMA,
   type EvalSaeCliOptions,
   runEvalSae,
 } from './commands/eval-sae.js';
 export {
-  cacheDescription,
   runTrainSae,
   runTrainSaes,
   TRAIN_SAE_SCHEMA,

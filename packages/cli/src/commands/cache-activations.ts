@@ -5,9 +5,8 @@
  * with the same data options then trains from it, with exactly the batches a live run would see.
  */
 import { resolve } from 'node:path';
-import { type HookName, initEngine, loadModel, ProgressBar } from '@mechlens/core';
+import { initEngine, loadModel, ProgressBar } from '@mechlens/core';
 import { DEMO_MODEL_DIR } from '@mechlens/demo';
-import { ActivationStore, contextStream } from '@mechlens/sae';
 import { OptionError, progressFlag, type Schema } from '../schema.js';
 import {
   CONTEXT_SIZE_OPTION,
@@ -16,7 +15,7 @@ import {
   PROGRESS_OPTION,
   TEXT_FIELD_OPTION,
 } from './common-options.js';
-import { cacheDescription } from './train-sae.js';
+import { hookList, openStore } from './data-setup.js';
 
 /** The options of `mechlens cache-activations`. */
 export const CACHE_ACTIVATIONS_SCHEMA = [
@@ -113,21 +112,8 @@ export async function runCacheActivations(
   const modelSource = o.model ?? DEMO_MODEL_DIR;
   const model = await loadModel(modelSource);
   try {
-    const hooks = (o.hook ?? `blocks.${Math.floor(model.cfg.nLayers / 2)}.hook_resid_pre`)
-      .split(',')
-      .map((h) => h.trim())
-      .filter(Boolean) as HookName[];
-    const contextSize = o.contextSize ?? Math.min(128, model.cfg.nCtx);
-    const store = new ActivationStore({
-      model,
-      hooks,
-      contexts: contextStream(model, o.data, contextSize, { field: o.textField, seed: o.seed + 1 }),
-      contextSize,
-      batchSize: o.batch,
-      seed: o.seed,
-      withGrads: o.gradients,
-      cache: { dir: resolve(o.out), write: true, describe: cacheDescription(modelSource, o) },
-    });
+    const hooks = hookList(model, o.hook);
+    const store = openStore(model, modelSource, o, hooks, { withGrads: o.gradients, cacheDir: o.out });
     const steps = Math.ceil(o.tokens / o.batch);
     // a group serves up to 8 batches (fewer when separators are dropped): cache with a margin; train-sae
     // computes and adds any group still missing

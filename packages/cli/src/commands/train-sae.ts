@@ -5,10 +5,9 @@
  */
 import { copyFileSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { type HookedTransformer, type HookName, initEngine, loadModel } from '@mechlens/core';
+import { type HookedTransformer, initEngine, loadModel } from '@mechlens/core';
 import { DEMO_MODEL_DIR } from '@mechlens/demo';
 import {
-  ActivationStore,
   ARCHITECTURES,
   contextStream,
   DEMO_CORPUS,
@@ -18,7 +17,7 @@ import {
   saveSae,
   trainSae,
 } from '@mechlens/sae';
-import { OptionError, progressFlag, type Schema } from '../schema.js';
+import { progressFlag, type Schema } from '../schema.js';
 import {
   CONTEXT_SIZE_OPTION,
   DATA_OPTION,
@@ -26,6 +25,7 @@ import {
   PROGRESS_OPTION,
   TEXT_FIELD_OPTION,
 } from './common-options.js';
+import { contextSizeOf, hookList, openStore } from './data-setup.js';
 
 /** The options of `mechlens train-sae` (flags, config-file keys, validation, help). */
 export const TRAIN_SAE_SCHEMA = [
@@ -194,22 +194,6 @@ export interface TrainSaeCliResult {
   eval: Omit<SaeEvalReport, 'firingFrequency' | 'zf'> | null;
 }
 
-/** What identifies cached activations besides the store's own settings: model and data. */
-export function cacheDescription(
-  modelSource: string,
-  o: { data: string; textField: string; seed: number },
-): Record<string, unknown> {
-  return { model: resolveModelName(modelSource), data: o.data, textField: o.textField, dataSeed: o.seed + 1 };
-}
-
-function resolveModelName(source: string): string {
-  return existsSync(source) ? resolve(source) : source;
-}
-
-function defaultHook(model: HookedTransformer): HookName {
-  return `blocks.${Math.floor(model.cfg.nLayers / 2)}.hook_resid_pre` as HookName;
-}
-
 /** Held-out contexts: the demo corpus's other seed, or contexts of the file past those trained on. */
 async function heldOut(
   model: HookedTransformer,
@@ -274,16 +258,8 @@ export async function runTrainSaes(
   const modelSource = o.model ?? DEMO_MODEL_DIR;
   const model = await loadModel(modelSource);
   try {
-    const hooks = [
-      ...new Set(
-        (o.hook ?? defaultHook(model))
-          .split(',')
-          .map((h) => h.trim())
-          .filter(Boolean),
-      ),
-    ] as HookName[];
-    if (hooks.length === 0) throw new OptionError('--hook: give at least one hook point');
-    const contextSize = o.contextSize ?? Math.min(128, model.cfg.nCtx);
+    const hooks = hookList(model, o.hook);
+    const contextSize = contextSizeOf(model, o.contextSize);
     const modelName = o.model ? basename(resolve(o.model)) : 'mechlens-demo';
     const afa = o.architecture === 'topafa';
     const plans = hooks.map((hook) => {
@@ -321,17 +297,9 @@ export async function runTrainSaes(
       log(
         `training a ${cfg.architecture} SAE: ${cfg.dSae} latents on ${hook} (d_in ${cfg.dIn}) of ${modelName}, ${o.tokens.toLocaleString('en')} tokens from ${o.data}`,
       );
-    const store = new ActivationStore({
-      model,
-      hooks,
-      contexts: contextStream(model, o.data, contextSize, { field: o.textField, seed: o.seed + 1 }),
-      contextSize,
-      batchSize: o.batch,
-      seed: o.seed,
+    const store = openStore(model, modelSource, o, hooks, {
       withGrads: o.architecture === 'gsae' && o.beta > 0,
-      cache: o.cache
-        ? { dir: resolve(o.cache), write: true, describe: cacheDescription(modelSource, o) }
-        : undefined,
+      cacheDir: o.cache,
     });
     const views = plans.map((p) => store.view(p.hook));
     const runs = await Promise.all(
