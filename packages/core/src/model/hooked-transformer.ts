@@ -38,6 +38,14 @@ export interface RunOptions {
    * instead of logits, like TransformerLens's `stop_at_layer`.
    */
   stopAtLayer?: number;
+  /**
+   * Start at block `startAtLayer` from `residIn` (the residual stream entering it, `[batch, pos, d_model]`)
+   * instead of embedding the tokens, like TransformerLens's `start_at_layer`; the tokens then only give the
+   * batch and position counts (and positions for rotary models). Hooks before that block do not fire.
+   */
+  startAtLayer?: number;
+  /** The residual stream entering block `startAtLayer` (required with it; not disposed). */
+  residIn?: tf.Tensor;
 }
 
 /**
@@ -519,6 +527,7 @@ export class HookedTransformer {
     const ops = resolveOps(opts.ops);
     const { tensor, owned } = this.idsTensor(ids, offset);
     try {
+      this.checkStart(opts, tensor.shape, kv);
       const logits = tf.tidy(() =>
         forwardPass(this, {
           ids: tensor,
@@ -526,6 +535,8 @@ export class HookedTransformer {
           ops,
           kv: kv ?? undefined,
           stopAtLayer: opts.stopAtLayer,
+          startAtLayer: opts.startAtLayer,
+          residIn: opts.residIn,
           lastPositionOnly,
         }),
       );
@@ -535,6 +546,25 @@ export class HookedTransformer {
       throw e;
     } finally {
       if (owned) tensor.dispose();
+    }
+  }
+
+  /** Validates `startAtLayer`/`residIn` against the model and the token batch. */
+  private checkStart(opts: RunOptions, [B, T]: number[], kv: KVCache | null): void {
+    const { startAtLayer: s, residIn } = opts;
+    if (s === undefined && residIn === undefined) return;
+    const L = this.config.nLayers;
+    if (s === undefined || residIn === undefined) {
+      throw new Error('startAtLayer and residIn go together: pass both (the residual stream entering that block)');
+    }
+    if (!Number.isInteger(s) || s < 0 || s > L) throw new Error(`startAtLayer must be an integer in [0, ${L}], got ${s}`);
+    if (opts.stopAtLayer !== undefined && opts.stopAtLayer < s) {
+      throw new Error(`stopAtLayer (${opts.stopAtLayer}) must not be before startAtLayer (${s})`);
+    }
+    if (kv) throw new Error('startAtLayer cannot be combined with a KV cache');
+    const want = [B, T, this.config.dModel];
+    if (residIn.rank !== 3 || residIn.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`residIn must be [batch, pos, d_model] = [${want}] for these tokens, got [${residIn.shape}]`);
     }
   }
 

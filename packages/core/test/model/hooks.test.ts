@@ -295,6 +295,24 @@ describe('runWithCache', () => {
     resid.dispose();
     cache.dispose();
   });
+
+  it('startAtLayer + residIn resumes a run from a cached residual stream (rotary model too)', () => {
+    for (const m of [gpt2, llama]) {
+      const full = m.forward(rows);
+      const { logits, cache } = m.runWithCache(rows, { names: 'blocks.1.hook_resid_pre' });
+      const residIn = cache.get('blocks.1.hook_resid_pre');
+      const seen: string[] = [];
+      const spy: Hook = { name: 'blocks.0.hook_resid_post', fn: () => void seen.push('early') };
+      const resumed = m.runWithHooks(rows, [spy], { startAtLayer: 1, residIn });
+      expect(maxAbsDiff(resumed.dataSync(), full.dataSync())).toBeLessThan(1e-5);
+      expect(seen).toEqual([]);
+      expect(() => m.forward(rows, { startAtLayer: 1 })).toThrow(/startAtLayer and residIn go together/);
+      expect(() => m.forward([rows[0]], { startAtLayer: 1, residIn })).toThrow(/residIn must be \[batch, pos, d_model\]/);
+      expect(() => m.forward(rows, { startAtLayer: 2, stopAtLayer: 1, residIn })).toThrow(/must not be before/);
+      tf.dispose([full, logits, resumed]);
+      cache.dispose();
+    }
+  });
 });
 
 describe('no tensor leaks', () => {
