@@ -2,7 +2,7 @@
  * `pnpm bench`: engine benchmarks, printed as tables with ratios and as JSON (last line of stdout, and
  * bench/results/latest.json). Not part of `pnpm test`.
  *
- *   pnpm bench [--quick] [--full] [--skip-cpu] [--skip-python] [--only sgemm,gpt2,core,sae]
+ *   pnpm bench [--quick] [--full] [--skip-cpu] [--skip-python] [--only sgemm,gpt2,core,sae,patching]
  *
  * --quick: fewer repetitions. --full: also the all-weights gradient on pure-JS tfjs cpu (minutes).
  * --skip-cpu: no pure-JS tfjs runs. --skip-python: no numpy/PyTorch reference.
@@ -15,6 +15,7 @@ import { registerNativeKernels, unregisterNativeKernels } from '@mechlens/kernel
 import { benchSgemm, DEFAULT_SGEMM_SHAPES } from '../packages/kernels/bench/sgemm.js';
 import { benchCore } from './core.js';
 import { GPT2_SMALL, type Gpt2Measure, makeGpt2, timeIt } from './gpt2.js';
+import { benchPatching } from './patching.js';
 import { numpySgemm, pythonHas, torchGpt2, torchSaeStep } from './python.js';
 import { benchSaeStep, SAE_BENCH_SHAPE } from './sae.js';
 import { median, table } from './table.js';
@@ -177,6 +178,40 @@ async function saeSection(): Promise<void> {
   report.sae = { shape: s, rows, torch };
 }
 
+async function patchingSection(): Promise<void> {
+  const { rows, seq, prompts } = await benchPatching(quick);
+  log(
+    `\n## Patching sweeps, GPT-2-small-sized random model, ${prompts} prompts × ${seq} positions: seconds per full sweep`,
+  );
+  log(
+    table(
+      [
+        'component',
+        'patches',
+        'naive loop (1 forward/patch)',
+        'activation patching',
+        'AtP',
+        'RelP',
+        'naive/activation',
+        'activation/AtP',
+        'RelP/AtP',
+      ],
+      rows.map((r) => [
+        r.component,
+        r.patches,
+        r.naiveSeconds,
+        r.activationSeconds,
+        r.attributionSeconds,
+        r.relevanceSeconds,
+        r.naiveSeconds / r.activationSeconds,
+        r.activationSeconds / r.attributionSeconds,
+        r.relevanceSeconds / r.attributionSeconds,
+      ]),
+    ),
+  );
+  report.patching = { seq, prompts, rows };
+}
+
 async function main(): Promise<void> {
   const info = await initEngine();
   log(`# mechlens bench\nengine: ${JSON.stringify(info)}`);
@@ -185,6 +220,7 @@ async function main(): Promise<void> {
   if (want('gpt2')) await gpt2Section();
   if (want('core')) await coreSection();
   if (want('sae')) await saeSection();
+  if (want('patching')) await patchingSection();
   const leaked = tf.memory().numTensors;
   report.tensorsAlive = leaked;
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');

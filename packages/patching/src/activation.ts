@@ -99,7 +99,12 @@ export function activationPatching(pair: PatchingPair, o: ActivationPatchingOpti
   const patched = new Float64Array(o.cells.length);
   const per = o.batchSize ?? defaultBatchSize(B, T, cfg.dVocab);
   if (!Number.isInteger(per) || per < 1) throw new Error(`batchSize must be an integer >= 1, got ${per}`);
-  const bar = new ProgressBar({ total: o.cells.length, label: `patching ${o.type}`, unit: 'patches', enabled: o.progress ?? false });
+  const bar = new ProgressBar({
+    total: o.cells.length,
+    label: `patching ${o.type}`,
+    unit: 'patches',
+    enabled: o.progress ?? false,
+  });
   try {
     // Group cells by layer so each forward resumes at one block.
     const byLayer = new Map<number, number[]>();
@@ -151,4 +156,3 @@ export function activationPatching(pair: PatchingPair, o: ActivationPatchingOpti
     tgt.cache.dispose();
   }
 }
-

@@ -91,7 +91,10 @@ export function attributionPatching(pair: PatchingPair, o: AttributionOptions): 
   let grads: Map<HookName, tf.Tensor> | null = null;
   let value: tf.Scalar | null = null;
   try {
-    const r = model.gradOfHooks(pair.target, names, pair.metric, { hooks: [...pair.targetHooks, ...capture], ops });
+    const r = model.gradOfHooks(pair.target, names, pair.metric, {
+      hooks: [...pair.targetHooks, ...capture],
+      ops,
+    });
     grads = r.grads;
     value = r.value;
     const products = new Map<number, Float32Array>();
@@ -101,7 +104,9 @@ export function attributionPatching(pair: PatchingPair, o: AttributionOptions): 
       products.set(l, perPositionProducts(diff, grads.get(name) as tf.Tensor));
       diff.dispose();
     }
-    const estimates = Float64Array.from(o.cells, (c) => cellValue(products.get(c.layer) as Float32Array, c, T, H));
+    const estimates = Float64Array.from(o.cells, (c) =>
+      cellValue(products.get(c.layer) as Float32Array, c, T, H),
+    );
     return { source: src.value, target: value.dataSync()[0], estimates };
   } finally {
     src.cache.dispose();

@@ -77,7 +77,8 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
  */
 export function topKOverlap(x: ArrayLike<number>, y: ArrayLike<number>, k: number): number {
   checkPaired(x, y);
-  if (!Number.isInteger(k) || k < 1 || k > x.length) throw new Error(`k must be an integer in [1, ${x.length}], got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > x.length)
+    throw new Error(`k must be an integer in [1, ${x.length}], got ${k}`);
   const top = (v: ArrayLike<number>) =>
     new Set(
       Array.from({ length: v.length }, (_, i) => i)
@@ -116,7 +117,11 @@ const key = (r: Record<string, unknown>) => `${r.component}|${r.layer}|${r.pos}|
  * const cmp = compareSweeps(patchingSweep(model, { ...o, method: 'activation' }),
  *   patchingSweep(model, { ...o, method: 'attribution' }));
  */
-export function compareSweeps(reference: ColumnTable, estimate: ColumnTable, o: { k?: number } = {}): SweepComparison {
+export function compareSweeps(
+  reference: ColumnTable,
+  estimate: ColumnTable,
+  o: { k?: number } = {},
+): SweepComparison {
   const est = new Map<string, number>();
   for (const r of estimate.objects() as Record<string, unknown>[]) est.set(key(r), r.score as number);
   const x: number[] = [];

@@ -72,7 +72,12 @@ export function checkComponent(type: string): asserts type is ComponentType {
  * @example
  * enumerateCells(model.cfg, 'head', 12, false).length; // nLayers × nHeads
  */
-export function enumerateCells(cfg: ModelConfig, type: ComponentType, T: number, perPosition: boolean): Cell[] {
+export function enumerateCells(
+  cfg: ModelConfig,
+  type: ComponentType,
+  T: number,
+  perPosition: boolean,
+): Cell[] {
   const cells: Cell[] = [];
   const positions = perPosition ? Array.from({ length: T }, (_, p) => p) : [null];
   for (let layer = 0; layer < cfg.nLayers; layer++) {

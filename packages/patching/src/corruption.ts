@@ -18,14 +18,17 @@ export function swapTokens(
 ): number[][] {
   const perRow = pairs.length > 0 && Array.isArray(pairs[0][0]);
   if (perRow && pairs.length !== rows.length) {
-    throw new Error(`swapTokens: ${pairs.length} pair lists for ${rows.length} rows (give one list per row or one for all)`);
+    throw new Error(
+      `swapTokens: ${pairs.length} pair lists for ${rows.length} rows (give one list per row or one for all)`,
+    );
   }
   return rows.map((row, i) => {
     const list = (perRow ? pairs[i] : pairs) as readonly (readonly [number, number])[];
     const map = new Map<number, number>();
     for (const [a, b] of list) {
       if (a === b) throw new Error(`swapTokens: pair [${a}, ${b}] swaps a token with itself`);
-      if (map.has(a) || map.has(b)) throw new Error(`swapTokens: token ${map.has(a) ? a : b} is in two pairs`);
+      if (map.has(a) || map.has(b))
+        throw new Error(`swapTokens: token ${map.has(a) ? a : b} is in two pairs`);
       map.set(a, b);
       map.set(b, a);
     }
@@ -99,7 +102,8 @@ export function gaussianNoise(
       return 3 * Math.sqrt(variance.dataSync()[0]);
     });
   for (const p of o.positions) {
-    if (!Number.isInteger(p) || p < 0 || p >= o.seq) throw new Error(`gaussianNoise: position ${p} is outside [0, ${o.seq})`);
+    if (!Number.isInteger(p) || p < 0 || p >= o.seq)
+      throw new Error(`gaussianNoise: position ${p} is outside [0, ${o.seq})`);
   }
   const noise = tf.tidy(() => {
     const n = tf.randomNormal([o.prompts, o.seq, d], 0, scale, 'float32', o.seed ?? 0);
@@ -112,7 +116,9 @@ export function gaussianNoise(
     fn: (a) => {
       const [B, T] = a.shape;
       if (T !== o.seq || B % o.prompts !== 0) {
-        throw new Error(`gaussianNoise was made for ${o.prompts} prompts of ${o.seq} tokens, got [${B}, ${T}]`);
+        throw new Error(
+          `gaussianNoise was made for ${o.prompts} prompts of ${o.seq} tokens, got [${B}, ${T}]`,
+        );
       }
       return tf.add(a, B === o.prompts ? noise : tf.tile(noise, [B / o.prompts, 1, 1]));
     },

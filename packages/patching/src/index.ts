@@ -16,11 +16,16 @@ export {
   type PatchedValues,
   windowLayers,
 } from './activation.js';
-export { type AttributionOptions, attributionPatching, cellValue, type EstimatedValues } from './attribution.js';
+export {
+  type AttributionOptions,
+  attributionPatching,
+  cellValue,
+  type EstimatedValues,
+} from './attribution.js';
 export { compareSweeps, pearson, ranks, type SweepComparison, spearman, topKOverlap } from './compare.js';
 export {
-  COMPONENT_TYPES,
   type Cell,
+  COMPONENT_TYPES,
   type ComponentType,
   checkComponent,
   componentHook,

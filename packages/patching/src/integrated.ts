@@ -49,7 +49,9 @@ export function integratedGradients(pair: PatchingPair, o: IntegratedGradientsOp
   const m = o.steps ?? 16;
   if (!Number.isInteger(m) || m < 1) throw new Error(`steps must be an integer >= 1, got ${m}`);
   if (pair.targetHooks.length > 0) {
-    throw new Error('integrated gradients does not support corruptHooks on the target run; use token corruptions');
+    throw new Error(
+      'integrated gradients does not support corruptHooks on the target run; use token corruptions',
+    );
   }
   const H = model.cfg.nHeads;
   const layers = [...new Set(o.cells.map((c) => c.layer))].sort((a, b) => a - b);
@@ -87,7 +89,9 @@ export function integratedGradients(pair: PatchingPair, o: IntegratedGradientsOp
       );
       tf.dispose([value, g, diff, alphas]);
     }
-    const estimates = Float64Array.from(o.cells, (c) => cellValue(products.get(c.layer) as Float32Array, c, T, H));
+    const estimates = Float64Array.from(o.cells, (c) =>
+      cellValue(products.get(c.layer) as Float32Array, c, T, H),
+    );
     return { source: src.value, target: tgt.value, estimates };
   } finally {
     src.cache.dispose();

@@ -81,11 +81,17 @@ function pick(x: tf.Tensor2D, ids: readonly number[]): tf.Tensor1D {
  * const ld = metrics.logitDiff([mary], [john]);
  * ld(model.forward(ids)).print();
  */
-export function logitDiff(correct: readonly number[], wrong: readonly number[], opts: AnswerOptions = {}): Metric {
+export function logitDiff(
+  correct: readonly number[],
+  wrong: readonly number[],
+  opts: AnswerOptions = {},
+): Metric {
   checkIds('logitDiff', correct);
   checkIds('logitDiff', wrong);
   if (correct.length !== wrong.length) {
-    throw new Error(`logitDiff: ${correct.length} correct but ${wrong.length} wrong ids (one each per prompt)`);
+    throw new Error(
+      `logitDiff: ${correct.length} correct but ${wrong.length} wrong ids (one each per prompt)`,
+    );
   }
   return (logits) =>
     tf.tidy(() => {

@@ -71,7 +71,11 @@ function scaleGradient<T extends tf.Tensor>(x: T, k: number): T {
  * @example
  * const { centered, scale } = lnRuleStats(x, 1e-5, 'layernorm');
  */
-export function lnRuleStats(x: tf.Tensor, eps: number, type: NormType): { centered: tf.Tensor; scale: tf.Tensor } {
+export function lnRuleStats(
+  x: tf.Tensor,
+  eps: number,
+  type: NormType,
+): { centered: tf.Tensor; scale: tf.Tensor } {
   const axis = x.rank - 1;
   const centered = type === 'layernorm' ? tf.sub(x, tf.mean(x, axis, true)) : x;
   const scale = tf.sqrt(tf.add(tf.mean(tf.mul(centered, centered), axis, true), eps));
@@ -85,7 +89,11 @@ export function lnRuleStats(x: tf.Tensor, eps: number, type: NormType): { center
  * @example
  * const y = identityRuleAct(x, 'gelu_new');
  */
-export function identityRuleAct(x: tf.Tensor, name: ActName, base: OpsTable['act'] = resolveOps().act): tf.Tensor {
+export function identityRuleAct(
+  x: tf.Tensor,
+  name: ActName,
+  base: OpsTable['act'] = resolveOps().act,
+): tf.Tensor {
   const f = tf.customGrad((xi, save) => {
     const xt = xi as tf.Tensor;
     const y = base(xt, name);

@@ -2,8 +2,9 @@
  * What every patching method shares: the validated prompt pair, which run is patched into (target) and
  * which provides the activations (source), and the clean/corrupted metric baselines.
  */
-import { type Hook, type HookedTransformer, type HookName, type OpsTable, tf } from '@mechlens/core';
+
 import type { ActivationCache } from '@mechlens/core';
+import { type Hook, type HookedTransformer, type HookName, type OpsTable, tf } from '@mechlens/core';
 import type { Metric } from './metrics.js';
 
 /**
@@ -61,12 +62,15 @@ export interface PairOptions {
 }
 
 function rowsOf(what: string, rows: TokenRows): number[][] {
-  if (!Array.isArray(rows) || rows.length === 0) throw new Error(`${what}: give at least one prompt (token id rows)`);
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new Error(`${what}: give at least one prompt (token id rows)`);
   const T = rows[0].length;
   if (T === 0) throw new Error(`${what}: prompts are empty`);
   return rows.map((r, i) => {
     if (r.length !== T) {
-      throw new Error(`${what}: prompt ${i} has ${r.length} tokens but prompt 0 has ${T}; pad or group prompts by length`);
+      throw new Error(
+        `${what}: prompt ${i} has ${r.length} tokens but prompt 0 has ${T}; pad or group prompts by length`,
+      );
     }
     return [...r];
   });
@@ -87,7 +91,10 @@ export function preparePair(model: HookedTransformer, o: PairOptions): PatchingP
         'patching needs equal shapes (a corruption must keep token counts, e.g. symmetric token replacement)',
     );
   }
-  if (typeof o.metric !== 'function') throw new Error('metric must be a function (logits) => tf.Scalar, e.g. metrics.logitDiff(correct, wrong)');
+  if (typeof o.metric !== 'function')
+    throw new Error(
+      'metric must be a function (logits) => tf.Scalar, e.g. metrics.logitDiff(correct, wrong)',
+    );
   const direction = o.direction ?? 'denoising';
   if (direction !== 'denoising' && direction !== 'noising') {
     throw new Error(`unknown direction "${direction}"; use 'denoising' (clean into corrupt) or 'noising'`);
@@ -158,6 +165,12 @@ export function metricValue(metric: Metric, logits: tf.Tensor3D): number {
  * @example
  * const { clean, corrupt } = baselinesOf(pair, srcValue, tgtValue);
  */
-export function baselinesOf(pair: PatchingPair, source: number, target: number): { clean: number; corrupt: number } {
-  return pair.direction === 'denoising' ? { clean: source, corrupt: target } : { clean: target, corrupt: source };
+export function baselinesOf(
+  pair: PatchingPair,
+  source: number,
+  target: number,
+): { clean: number; corrupt: number } {
+  return pair.direction === 'denoising'
+    ? { clean: source, corrupt: target }
+    : { clean: target, corrupt: source };
 }

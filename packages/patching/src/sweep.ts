@@ -27,7 +27,12 @@ export type PatchingMethod = 'activation' | 'attribution' | 'relevance' | 'integ
  * @example
  * PATCHING_METHODS.length; // 4
  */
-export const PATCHING_METHODS: readonly PatchingMethod[] = ['activation', 'attribution', 'relevance', 'integrated'];
+export const PATCHING_METHODS: readonly PatchingMethod[] = [
+  'activation',
+  'attribution',
+  'relevance',
+  'integrated',
+];
 
 /**
  * Options of {@link patchingSweep}.
@@ -116,7 +121,13 @@ export function patchingSweep(model: HookedTransformer, o: PatchingSweepOptions)
   let target: number;
   let deltas: Float64Array;
   if (o.method === 'activation') {
-    const r = activationPatching(pair, { type, cells, window: o.window, batchSize: o.batchSize, progress: o.progress });
+    const r = activationPatching(pair, {
+      type,
+      cells,
+      window: o.window,
+      batchSize: o.batchSize,
+      progress: o.progress,
+    });
     source = r.source;
     target = r.target;
     deltas = r.patched.map((v) => v - r.target);

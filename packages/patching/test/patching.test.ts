@@ -1,6 +1,7 @@
 /** Metrics, activation patching, AtP, RelP, integrated gradients and the sweep table on small random models. */
 import { type HookedTransformer, type HookName, initEngine, tf } from '@mechlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activationPatching } from '../src/activation.js';
 import {
   type ComponentType,
   compareSweeps,
@@ -13,7 +14,6 @@ import {
   sweepBaselines,
   windowLayers,
 } from '../src/index.js';
-import { activationPatching } from '../src/activation.js';
 import { linearOps, randomRows, tinyGpt2 } from './helpers.js';
 
 let model: HookedTransformer;
@@ -47,11 +47,15 @@ describe('metrics', () => {
     const x = logits();
     const a = x.arraySync();
     const last = (b: number) => a[b][2];
-    const hand = ((last(0)[1] - last(0)[4]) + (last(1)[2] - last(1)[0])) / 2;
+    const hand = (last(0)[1] - last(0)[4] + (last(1)[2] - last(1)[0])) / 2;
     expect(metrics.logitDiff([1, 2], [4, 0])(x).dataSync()[0]).toBeCloseTo(hand, 5);
     // per-prompt positions
-    const handPos = ((a[0][1][1] - a[0][1][4]) + (last(1)[2] - last(1)[0])) / 2;
-    expect(metrics.logitDiff([1, 2], [4, 0], { positions: [1, -1] })(x).dataSync()[0]).toBeCloseTo(handPos, 5);
+    const handPos = (a[0][1][1] - a[0][1][4] + (last(1)[2] - last(1)[0])) / 2;
+    expect(
+      metrics
+        .logitDiff([1, 2], [4, 0], { positions: [1, -1] })(x)
+        .dataSync()[0],
+    ).toBeCloseTo(handPos, 5);
     const softmax = (r: number[]) => {
       const m = Math.max(...r);
       const e = r.map((v) => Math.exp(v - m));
@@ -62,14 +66,21 @@ describe('metrics', () => {
     expect(metrics.probability([1, 2])(x).dataSync()[0]).toBeCloseTo(p, 5);
     const lp = (Math.log(softmax(last(0))[1]) + Math.log(softmax(last(1))[2])) / 2;
     expect(metrics.logProb([1, 2])(x).dataSync()[0]).toBeCloseTo(lp, 5);
-    expect(metrics.klDivergence([last(0), last(1)])(x).dataSync()[0]).toBeCloseTo(0, 6);
+    expect(
+      metrics
+        .klDivergence([last(0), last(1)])(x)
+        .dataSync()[0],
+    ).toBeCloseTo(0, 6);
     const other = [last(1), last(0)];
     const kl = (q: number[], r: number[]) => {
       const pq = softmax(q);
       const pr = softmax(r);
       return pq.reduce((s, v, i) => s + v * Math.log(v / pr[i]), 0);
     };
-    expect(metrics.klDivergence(other)(x).dataSync()[0]).toBeCloseTo((kl(last(1), last(0)) + kl(last(0), last(1))) / 2, 5);
+    expect(metrics.klDivergence(other)(x).dataSync()[0]).toBeCloseTo(
+      (kl(last(1), last(0)) + kl(last(0), last(1))) / 2,
+      5,
+    );
     const norm = metrics.normalizedLogitDiff([1, 2], [4, 0], { clean: hand, corrupt: hand - 2 });
     expect(norm(x).dataSync()[0]).toBeCloseTo(1, 5);
     x.dispose();
@@ -85,7 +96,14 @@ describe('metrics', () => {
     expect(ga[1][2][0]).toBeCloseTo(-0.5, 6);
     expect(ga[0][1][1]).toBe(0);
     g.dispose();
-    for (const m of [metrics.probability([1, 2]), metrics.logProb([1, 2]), metrics.klDivergence([[0, 1, 2, 3, 4], [4, 3, 2, 1, 0]])]) {
+    for (const m of [
+      metrics.probability([1, 2]),
+      metrics.logProb([1, 2]),
+      metrics.klDivergence([
+        [0, 1, 2, 3, 4],
+        [4, 3, 2, 1, 0],
+      ]),
+    ]) {
       const gm = tf.grad((l: tf.Tensor) => m(l as tf.Tensor3D))(x);
       const total = gm.sum();
       expect(Number.isFinite(total.dataSync()[0])).toBe(true);
@@ -100,7 +118,9 @@ describe('metrics', () => {
     expect(() => metrics.logitDiff([1], [2])(x)).toThrow(/built for 1 prompts but got logits for 2/);
     expect(() => metrics.logitDiff([1, 2], [2])).toThrow(/2 correct but 1 wrong ids/);
     expect(() => metrics.logitDiff([1, 9], [2, 3])(x)).toThrow(/token id 9 is outside the vocabulary of 5/);
-    expect(() => metrics.logitDiff([1, 2], [2, 3], { positions: [0, 3] })(x)).toThrow(/answer position 3 is outside/);
+    expect(() => metrics.logitDiff([1, 2], [2, 3], { positions: [0, 3] })(x)).toThrow(
+      /answer position 3 is outside/,
+    );
     expect(() => metrics.normalizedLogitDiff([1], [2], { clean: 1, corrupt: 1 })).toThrow(/must differ/);
     x.dispose();
   });
@@ -108,12 +128,26 @@ describe('metrics', () => {
 
 describe('activation patching', () => {
   it('patching a run into itself changes nothing', () => {
-    const t = patchingSweep(model, { clean, corrupt: clean, metric: ld(), component: 'attn_out', method: 'activation', normalize: false });
+    const t = patchingSweep(model, {
+      clean,
+      corrupt: clean,
+      metric: ld(),
+      component: 'attn_out',
+      method: 'activation',
+      normalize: false,
+    });
     expect(Math.max(...deltas(t).map(Math.abs))).toBe(0);
   });
 
   it('denoising the whole residual stream entering block 0 restores the clean metric exactly; noising gives the corrupt one', () => {
-    const o = { clean, corrupt, metric: ld(), component: 'resid_pre' as const, method: 'activation' as const, perPosition: false };
+    const o = {
+      clean,
+      corrupt,
+      metric: ld(),
+      component: 'resid_pre' as const,
+      method: 'activation' as const,
+      perPosition: false,
+    };
     const den = patchingSweep(model, o);
     const noi = patchingSweep(model, { ...o, direction: 'noising' });
     expect(den.get('layer', 0)).toBe(0);
@@ -122,7 +156,9 @@ describe('activation patching', () => {
     const { clean: c, corrupt: k } = sweepBaselines(den)!;
     expect(Math.abs(c - k)).toBeGreaterThan(1e-3);
     // the final position's residual stream entering the last block carries everything the answer needs
-    const last = patchingSweep(model, { ...o, perPosition: true }).filter((d: { layer: number }) => d.layer === 2);
+    const last = patchingSweep(model, { ...o, perPosition: true }).filter(
+      (d: { layer: number }) => d.layer === 2,
+    );
     expect(last.get('score', T - 1)).toBeCloseTo(
       patchingSweep(model, { ...o, component: 'resid_pre', perPosition: true }).get('score', 2 * T + T - 1),
       10,
@@ -136,8 +172,17 @@ describe('activation patching', () => {
       const many = deltas(patchingSweep(model, { ...o, batchSize: 7 }));
       for (let i = 0; i < one.length; i++) expect(many[i]).toBeCloseTo(one[i], 4);
     }
-    const t = patchingSweep(model, { clean, corrupt, metric: ld(), component: 'head', method: 'activation', normalize: false });
-    const row = (t.objects() as { layer: number; head: number; delta: number }[]).find((r) => r.layer === 1 && r.head === 2)!;
+    const t = patchingSweep(model, {
+      clean,
+      corrupt,
+      metric: ld(),
+      component: 'head',
+      method: 'activation',
+      normalize: false,
+    });
+    const row = (t.objects() as { layer: number; head: number; delta: number }[]).find(
+      (r) => r.layer === 1 && r.head === 2,
+    )!;
     const { logits: cl, cache } = model.runWithCache(clean, { names: 'blocks.1.attn.hook_z' });
     const z = cache.get('blocks.1.attn.hook_z');
     const patched = model.runWithHooks(corrupt, [{ name: 'blocks.1.attn.hook_z', fn: () => z, heads: [2] }]);
@@ -149,13 +194,28 @@ describe('activation patching', () => {
   });
 
   it('heads can be patched per position; a window patches several layers at once', () => {
-    const t = patchingSweep(model, { clean, corrupt, metric: ld(), component: 'head', method: 'activation', perPosition: true });
+    const t = patchingSweep(model, {
+      clean,
+      corrupt,
+      metric: ld(),
+      component: 'head',
+      method: 'activation',
+      perPosition: true,
+    });
     expect(t.numRows()).toBe(3 * 4 * T);
     expect(windowLayers(0, 3, 3)).toEqual([0, 1]);
     expect(windowLayers(1, 3, 3)).toEqual([0, 1, 2]);
     expect(windowLayers(2, 4, 3)).toEqual([1, 2]);
     // a window over all layers of the final position's MLP equals patching all three by hand
-    const w = patchingSweep(model, { clean, corrupt, metric: ld(), component: 'mlp_out', method: 'activation', window: 5, normalize: false });
+    const w = patchingSweep(model, {
+      clean,
+      corrupt,
+      metric: ld(),
+      component: 'mlp_out',
+      method: 'activation',
+      window: 5,
+      normalize: false,
+    });
     const { logits: l0, cache } = model.runWithCache(clean, { names: (n) => n.endsWith('hook_mlp_out') });
     const hooks = [0, 1, 2].map((l) => {
       const name = `blocks.${l}.hook_mlp_out` as HookName;
@@ -189,7 +249,13 @@ describe('attribution and relevance patching', () => {
     for (const component of comps) {
       const o = { clean, corrupt, metric: ld(), component };
       const atp = scores(patchingSweep(model, { ...o, method: 'attribution' }));
-      const off = scores(patchingSweep(model, { ...o, method: 'relevance', rules: { ln: false, identity: false, half: false, attention: 'none' } }));
+      const off = scores(
+        patchingSweep(model, {
+          ...o,
+          method: 'relevance',
+          rules: { ln: false, identity: false, half: false, attention: 'none' },
+        }),
+      );
       expect(off).toEqual(atp);
       const on = scores(patchingSweep(model, { ...o, method: 'relevance' }));
       expect(Math.max(...on.map((v, i) => Math.abs(v - atp[i])))).toBeGreaterThan(1e-6);
@@ -197,7 +263,15 @@ describe('attribution and relevance patching', () => {
   });
 
   it('noising AtP takes the gradient on the clean run', () => {
-    const o = { clean, corrupt, metric: ld(), component: 'resid_pre' as const, ops: linearOps, normalize: false, direction: 'noising' as const };
+    const o = {
+      clean,
+      corrupt,
+      metric: ld(),
+      component: 'resid_pre' as const,
+      ops: linearOps,
+      normalize: false,
+      direction: 'noising' as const,
+    };
     const act = deltas(patchingSweep(model, { ...o, method: 'activation' }));
     const atp = deltas(patchingSweep(model, { ...o, method: 'attribution' }));
     for (let i = 0; i < act.length; i++) expect(atp[i]).toBeCloseTo(act[i], 4);
@@ -219,12 +293,24 @@ describe('attribution and relevance patching', () => {
 
 describe('the sweep table', () => {
   it('has the contract columns, null pos for whole-position heads and null head elsewhere', () => {
-    const heads = patchingSweep(model, { clean, corrupt, metric: ld(), component: 'head', method: 'attribution' });
+    const heads = patchingSweep(model, {
+      clean,
+      corrupt,
+      metric: ld(),
+      component: 'head',
+      method: 'attribution',
+    });
     expect(heads.columnNames()).toEqual(expect.arrayContaining(['layer', 'pos', 'head', 'score']));
     expect(heads.numRows()).toBe(3 * 4);
     expect(heads.array('pos')).toEqual(new Array(12).fill(null));
     expect(heads.array('head')).toEqual([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]);
-    const resid = patchingSweep(model, { clean, corrupt, metric: ld(), component: 'resid_pre', method: 'relevance' });
+    const resid = patchingSweep(model, {
+      clean,
+      corrupt,
+      metric: ld(),
+      component: 'resid_pre',
+      method: 'relevance',
+    });
     expect(resid.numRows()).toBe(3 * T);
     expect(resid.array('head')).toEqual(new Array(3 * T).fill(null));
     expect(resid.get('method', 0)).toBe('relevance');
@@ -254,15 +340,33 @@ describe('the sweep table', () => {
   });
 
   it('rejects bad requests with clear errors', () => {
-    const o = { clean, corrupt, metric: ld(), component: 'resid_pre' as const, method: 'activation' as const };
-    expect(() => patchingSweep(model, { ...o, component: 'attn' as never })).toThrow(/unknown component "attn"; use one of resid_pre/);
+    const o = {
+      clean,
+      corrupt,
+      metric: ld(),
+      component: 'resid_pre' as const,
+      method: 'activation' as const,
+    };
+    expect(() => patchingSweep(model, { ...o, component: 'attn' as never })).toThrow(
+      /unknown component "attn"; use one of resid_pre/,
+    );
     expect(() => patchingSweep(model, { ...o, method: 'atp' as never })).toThrow(/unknown method "atp"/);
-    expect(() => patchingSweep(model, { ...o, corrupt: corrupt.slice(1) })).toThrow(/patching needs equal shapes/);
-    expect(() => patchingSweep(model, { ...o, corrupt: corrupt.map((r) => r.slice(1)) })).toThrow(/equal shapes/);
-    expect(() => patchingSweep(model, { ...o, clean: [[1, 2], [3]] })).toThrow(/prompt 1 has 1 tokens but prompt 0 has 2/);
+    expect(() => patchingSweep(model, { ...o, corrupt: corrupt.slice(1) })).toThrow(
+      /patching needs equal shapes/,
+    );
+    expect(() => patchingSweep(model, { ...o, corrupt: corrupt.map((r) => r.slice(1)) })).toThrow(
+      /equal shapes/,
+    );
+    expect(() => patchingSweep(model, { ...o, clean: [[1, 2], [3]] })).toThrow(
+      /prompt 1 has 1 tokens but prompt 0 has 2/,
+    );
     expect(() => patchingSweep(model, { ...o, direction: 'sideways' as never })).toThrow(/unknown direction/);
-    expect(() => patchingSweep(model, { ...o, method: 'attribution', window: 3 })).toThrow(/window applies to activation/);
-    expect(() => patchingSweep(model, { ...o, rules: { ln: true } })).toThrow(/rules apply to method 'relevance'/);
+    expect(() => patchingSweep(model, { ...o, method: 'attribution', window: 3 })).toThrow(
+      /window applies to activation/,
+    );
+    expect(() => patchingSweep(model, { ...o, rules: { ln: true } })).toThrow(
+      /rules apply to method 'relevance'/,
+    );
     expect(() => patchingSweep(model, { ...o, corrupt: clean })).toThrow(/cannot be normalised/);
     expect(() =>
       patchingSweep(model, { ...o, corruptHooks: [{ name: 'blocks.0.hook_resid_pre', fn: (a) => a }] }),

@@ -1,7 +1,14 @@
 /** LRP rules: conservation, the LN-rule backward, identity rule, attention rules, half rule, rule checks. */
 import { type HookedTransformer, type HookName, initEngine, resolveOps, tf } from '@mechlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultRules, identityRuleAct, lnRuleStats, metrics, relevanceOps, stopGradient } from '../src/index.js';
+import {
+  defaultRules,
+  identityRuleAct,
+  lnRuleStats,
+  metrics,
+  relevanceOps,
+  stopGradient,
+} from '../src/index.js';
 import { randomRows, tinyGpt2, tinyLlama } from './helpers.js';
 
 let gpt2: HookedTransformer;
@@ -24,7 +31,9 @@ function tinyNet(rules: boolean) {
   const gamma = tf.randomUniform([d], 0.5, 1.5, 'float32', 5);
   const base = resolveOps();
   const f = (x: tf.Tensor) => {
-    const { centered, scale } = rules ? lnRuleStats(x, 1e-5, 'layernorm') : base.normStats(x, 1e-5, 'layernorm');
+    const { centered, scale } = rules
+      ? lnRuleStats(x, 1e-5, 'layernorm')
+      : base.normStats(x, 1e-5, 'layernorm');
     const h = tf.matMul(tf.mul(tf.div(centered, scale), gamma), W1);
     const a = rules ? identityRuleAct(h, 'gelu_new') : base.act(h, 'gelu_new');
     return tf.sum(tf.matMul(a, W2));
@@ -62,7 +71,9 @@ describe('LRP rules', () => {
     const xs = x.arraySync()[0];
     const mu = xs.reduce((a, b) => a + b, 0) / d;
     const sigma = Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / d + 1e-5);
-    const v = (gamma.arraySync() as number[]).map((gm, i) => (gm / sigma) * (dy.arraySync() as number[][])[0][i]);
+    const v = (gamma.arraySync() as number[]).map(
+      (gm, i) => (gm / sigma) * (dy.arraySync() as number[][])[0][i],
+    );
     const vMean = v.reduce((a, b) => a + b, 0) / d;
     const want = v.map((vi) => vi - vMean);
     const got = g.arraySync() as number[][];
@@ -80,7 +91,9 @@ describe('LRP rules', () => {
     const gGelu = tf.grad((xi: tf.Tensor) => tf.sum(identityRuleAct(xi, 'gelu_new')))(x);
     const ys = yPlain.dataSync();
     const xs = x.dataSync();
-    gGelu.dataSync().forEach((g, i) => expect(g).toBeCloseTo(xs[i] === 0 ? 0 : ys[i] / xs[i], 6));
+    gGelu.dataSync().forEach((g, i) => {
+      expect(g).toBeCloseTo(xs[i] === 0 ? 0 : ys[i] / xs[i], 6);
+    });
     const s = stopGradient(x);
     const gs = tf.grad((xi: tf.Tensor) => tf.sum(stopGradient(xi)))(x);
     expect(Array.from(gs.dataSync())).toEqual([0, 0, 0, 0, 0]);
@@ -103,9 +116,15 @@ describe('LRP rules', () => {
     const lrp = grads(relevanceOps(gpt2.cfg, { attention: 'attnlrp' }));
     expect(Math.max(...ah[0].map(Math.abs))).toBe(0);
     expect(Math.max(...ah[2].map(Math.abs))).toBe(0);
-    ah[1].forEach((g, i) => expect(g).toBeCloseTo(plain[1][i], 6));
-    lrp[0].forEach((g, i) => expect(g).toBeCloseTo(plain[0][i] / 4, 6));
-    lrp[1].forEach((g, i) => expect(g).toBeCloseTo(plain[1][i] / 2, 6));
+    ah[1].forEach((g, i) => {
+      expect(g).toBeCloseTo(plain[1][i], 6);
+    });
+    lrp[0].forEach((g, i) => {
+      expect(g).toBeCloseTo(plain[0][i] / 4, 6);
+    });
+    lrp[1].forEach((g, i) => {
+      expect(g).toBeCloseTo(plain[1][i] / 2, 6);
+    });
     expect(Math.max(...plain[0].map(Math.abs))).toBeGreaterThan(1e-5);
   });
 
@@ -123,7 +142,9 @@ describe('LRP rules', () => {
     expect(llama.hookNames()).toContain(name);
     const plain = g();
     const half = g(relevanceOps(llama.cfg, { half: true }));
-    half.forEach((v, i) => expect(v).toBeCloseTo(plain[i] / 2, 6));
+    half.forEach((v, i) => {
+      expect(v).toBeCloseTo(plain[i] / 2, 6);
+    });
     expect(defaultRules(llama.cfg)).toEqual({ ln: true, identity: true, half: true, attention: 'none' });
     expect(defaultRules(gpt2.cfg).half).toBe(false);
     expect(() => relevanceOps(gpt2.cfg, { half: true })).toThrow(/half rule matches no component/);

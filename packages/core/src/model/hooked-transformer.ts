@@ -555,16 +555,21 @@ export class HookedTransformer {
     if (s === undefined && residIn === undefined) return;
     const L = this.config.nLayers;
     if (s === undefined || residIn === undefined) {
-      throw new Error('startAtLayer and residIn go together: pass both (the residual stream entering that block)');
+      throw new Error(
+        'startAtLayer and residIn go together: pass both (the residual stream entering that block)',
+      );
     }
-    if (!Number.isInteger(s) || s < 0 || s > L) throw new Error(`startAtLayer must be an integer in [0, ${L}], got ${s}`);
+    if (!Number.isInteger(s) || s < 0 || s > L)
+      throw new Error(`startAtLayer must be an integer in [0, ${L}], got ${s}`);
     if (opts.stopAtLayer !== undefined && opts.stopAtLayer < s) {
       throw new Error(`stopAtLayer (${opts.stopAtLayer}) must not be before startAtLayer (${s})`);
     }
     if (kv) throw new Error('startAtLayer cannot be combined with a KV cache');
     const want = [B, T, this.config.dModel];
     if (residIn.rank !== 3 || residIn.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`residIn must be [batch, pos, d_model] = [${want}] for these tokens, got [${residIn.shape}]`);
+      throw new Error(
+        `residIn must be [batch, pos, d_model] = [${want}] for these tokens, got [${residIn.shape}]`,
+      );
     }
   }
 

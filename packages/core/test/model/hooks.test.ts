@@ -307,8 +307,12 @@ describe('runWithCache', () => {
       expect(maxAbsDiff(resumed.dataSync(), full.dataSync())).toBeLessThan(1e-5);
       expect(seen).toEqual([]);
       expect(() => m.forward(rows, { startAtLayer: 1 })).toThrow(/startAtLayer and residIn go together/);
-      expect(() => m.forward([rows[0]], { startAtLayer: 1, residIn })).toThrow(/residIn must be \[batch, pos, d_model\]/);
-      expect(() => m.forward(rows, { startAtLayer: 2, stopAtLayer: 1, residIn })).toThrow(/must not be before/);
+      expect(() => m.forward([rows[0]], { startAtLayer: 1, residIn })).toThrow(
+        /residIn must be \[batch, pos, d_model\]/,
+      );
+      expect(() => m.forward(rows, { startAtLayer: 2, stopAtLayer: 1, residIn })).toThrow(
+        /must not be before/,
+      );
       tf.dispose([full, logits, resumed]);
       cache.dispose();
     }
