@@ -6,6 +6,7 @@ import { abSample } from './phenomena/ab.js';
 import { factsSample } from './phenomena/facts.js';
 import { inductionSample } from './phenomena/induction.js';
 import { ioiSample } from './phenomena/ioi.js';
+import { pairsSample } from './phenomena/pairs.js';
 import { requestSample } from './phenomena/requests.js';
 import { sentimentSample } from './phenomena/sentiment.js';
 import { styleSample } from './phenomena/style.js';
@@ -28,6 +29,7 @@ export const DEFAULT_MIX: Readonly<Record<Phenomenon, number>> = {
   style: 0.08,
   requests: 0.12,
   ab: 0.1,
+  pairs: 0,
 };
 
 /**
@@ -62,6 +64,8 @@ export function phenomenonText(phenomenon: Phenomenon, rng: Rng, part: Part): st
       return requestSample(rng, part).text;
     case 'ab':
       return abSample(rng, part).text;
+    case 'pairs':
+      return pairsSample(rng, part).text;
   }
 }
 

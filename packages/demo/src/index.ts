@@ -48,6 +48,7 @@ export { DEMO_TARGETS, type DemoEvalOptions, type DemoEvalReport, evaluateDemoMo
 export { capitalize, fill, IOI_OBJECTS, IOI_PLACES, IOI_VERBS, NAMES, withArticle } from './lexicon.js';
 export { modelCard, writeModelCard } from './model-card.js';
 export { type PackOptions, packContexts } from './pack.js';
+export { inductionPatchingPairs, ioiPatchingPairs, type PatchingPairs } from './patching-sets.js';
 export { DEMO_MODEL_DIR, DEMO_TOKENIZER_PATH } from './paths.js';
 export {
   AB_AXIS,
@@ -76,6 +77,7 @@ export {
   ioiPairKey,
   ioiSample,
 } from './phenomena/ioi.js';
+export { type PairsSample, pairsSample } from './phenomena/pairs.js';
 export {
   REFUSAL,
   REQUEST_HELDOUT_FRACTION,

@@ -110,6 +110,7 @@ export const TRAIN_MIX: Readonly<Record<Phenomenon, number>> = {
   style: 0.05,
   requests: 0.09,
   ab: 0.07,
+  pairs: 0,
 };
 
 /**

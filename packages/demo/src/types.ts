@@ -8,13 +8,22 @@
  * @example
  * const p: Phenomenon = 'ioi';
  */
-export type Phenomenon = 'ioi' | 'induction' | 'facts' | 'sentiment' | 'topics' | 'style' | 'requests' | 'ab';
+export type Phenomenon =
+  | 'ioi'
+  | 'induction'
+  | 'facts'
+  | 'sentiment'
+  | 'topics'
+  | 'style'
+  | 'requests'
+  | 'ab'
+  | 'pairs';
 
 /**
  * All phenomena, in the order used by mixtures and reports.
  *
  * @example
- * PHENOMENA.length; // 8
+ * PHENOMENA.length; // 9
  */
 export const PHENOMENA: readonly Phenomenon[] = [
   'ioi',
@@ -25,6 +34,7 @@ export const PHENOMENA: readonly Phenomenon[] = [
   'style',
   'requests',
   'ab',
+  'pairs',
 ];
 
 /**

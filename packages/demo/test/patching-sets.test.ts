@@ -1,0 +1,69 @@
+/** The alternating-pairs phenomenon and the clean/corrupted prompt pairs for patching. */
+import { type HookedTransformer, initEngine, loadModel } from '@mechlens/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEMO_MODEL_DIR,
+  documentAt,
+  inductionPatchingPairs,
+  ioiPatchingPairs,
+  pairsSample,
+  Rng,
+} from '../src/index.js';
+
+let model: HookedTransformer;
+beforeAll(async () => {
+  await initEngine();
+  model = await loadModel(DEMO_MODEL_DIR);
+});
+afterAll(() => model.dispose());
+
+describe('alternating pairs', () => {
+  it('repeats each pair; skip positions predict the token before the current one; one token per piece', () => {
+    for (let s = 0; s < 50; s++) {
+      const x = pairsSample(new Rng(s), 'train');
+      expect(model.toTokens(x.text, { prependBos: false })[0].length).toBe(x.tokens.length);
+      expect(x.skipPositions.length).toBeGreaterThanOrEqual(2);
+      for (const i of x.skipPositions) {
+        expect(x.tokens[i + 1]).toBe(x.tokens[i - 1]);
+        expect(x.tokens.slice(0, i).includes(x.tokens[i])).toBe(false);
+      }
+    }
+  });
+
+  it('is absent from the default mixture (so the default corpus and tokenizer are unchanged) but can be mixed in', () => {
+    for (let i = 0; i < 300; i++) expect(documentAt(0, i).phenomenon).not.toBe('pairs');
+    expect(documentAt(0, 5, 'train', { pairs: 1 }).phenomenon).toBe('pairs');
+  });
+});
+
+describe('patching pairs', () => {
+  it('IOI: one length, names swapped, answers flipped', () => {
+    const p = ioiPatchingPairs(model, { n: 12 });
+    expect(p.clean).toHaveLength(12);
+    const T = p.clean[0].length;
+    p.clean.forEach((row, b) => {
+      expect(row).toHaveLength(T);
+      expect(p.corrupt[b]).toHaveLength(T);
+      expect(row[p.ioPositions[b]]).toBe(p.correct[b]);
+      expect(row[p.s2Positions[b]]).toBe(p.wrong[b]);
+      expect(p.corrupt[b][p.ioPositions[b]]).toBe(p.wrong[b]);
+      expect(p.corrupt[b][p.s2Positions[b]]).toBe(p.correct[b]);
+      expect(row.filter((t, i) => t !== p.corrupt[b][i]).length).toBe(3); // IO once, S twice
+    });
+  });
+
+  it('induction: the prompt ends inside the repeat; only the earlier successor differs', () => {
+    const p = inductionPatchingPairs(model, { n: 10 });
+    expect(p.clean).toHaveLength(10);
+    const T = p.clean[0].length;
+    p.clean.forEach((row, b) => {
+      expect(row).toHaveLength(T);
+      const e = p.earlierPositions[b];
+      expect(row[e]).toBe(row[T - 1]);
+      expect(row[e + 1]).toBe(p.correct[b]);
+      expect(p.corrupt[b][e + 1]).toBe(p.wrong[b]);
+      expect(row.filter((t, i) => t !== p.corrupt[b][i]).length).toBe(1);
+      expect(row.includes(p.wrong[b])).toBe(false);
+    });
+  });
+});
