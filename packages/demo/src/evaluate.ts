@@ -4,8 +4,10 @@
  * recall (argmax over the vocabulary), refusal rates on harmful and benign requests, sentiment of
  * greedy continuations, and the A/B behaviour score.
  */
+
 import type { HookedTransformer } from '@mechlens/core';
 import { tf } from '@mechlens/core';
+import { type HeadAnalysis, headAnalysis } from './analysis.js';
 import { isRefusal, sentimentClassifier } from './classifiers.js';
 import { corpusDocuments } from './corpus.js';
 import { type EvalSets, type EvalSizes, evalSets } from './eval-sets.js';
@@ -34,6 +36,8 @@ export interface DemoEvalReport {
   heldOutLoss: { contexts: number; nats: number };
   /** Each target met? */
   passes: Record<'ioi' | 'induction' | 'facts' | 'harmfulRefusal' | 'benignRefusal' | 'sentiment', boolean>;
+  /** Attention analysis: per-head previous-token, induction and IOI name-attention scores. */
+  heads: HeadAnalysis;
   seconds: number;
 }
 
@@ -269,5 +273,5 @@ export async function evaluateDemoModel(
     sentiment: r.sentiment.accuracy >= DEMO_TARGETS.sentiment,
   };
   if (tf.memory().numTensors !== before) throw new Error('evaluateDemoModel leaked tensors');
-  return { ...r, passes, seconds: (performance.now() - t0) / 1000 };
+  return { ...r, passes, heads: headAnalysis(model), seconds: (performance.now() - t0) / 1000 };
 }

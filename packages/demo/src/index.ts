@@ -11,6 +11,7 @@
  * const { ioi } = evalSets();
  */
 
+export { type HeadAnalysis, type HeadScores, headAnalysis } from './analysis.js';
 export {
   isRefusal,
   NEGATIVE_WORDS,

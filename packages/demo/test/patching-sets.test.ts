@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_MODEL_DIR,
   documentAt,
+  headAnalysis,
   inductionPatchingPairs,
   ioiPatchingPairs,
   pairsSample,
@@ -65,5 +66,19 @@ describe('patching pairs', () => {
       expect(row.filter((t, i) => t !== p.corrupt[b][i]).length).toBe(1);
       expect(row.includes(p.wrong[b])).toBe(false);
     });
+  });
+});
+
+describe('head analysis', () => {
+  it('scores every head in [0, 1] (IOI: two positions, so [0, 2]) and names the top head of each kind', () => {
+    const a = headAnalysis(model, { n: 8 });
+    expect(a.heads).toHaveLength(model.cfg.nLayers * model.cfg.nHeads);
+    for (const h of a.heads) {
+      for (const v of [h.previousToken, h.induction]) expect(v >= 0 && v <= 1).toBe(true);
+      expect(h.ioiNames >= 0 && h.ioiNames <= 2).toBe(true);
+    }
+    const maxPrev = Math.max(...a.heads.map((h) => h.previousToken));
+    expect(a.top.previousToken.previousToken).toBe(maxPrev);
+    expect(a.top.ioiNames.ioiNames).toBe(Math.max(...a.heads.map((h) => h.ioiNames)));
   });
 });

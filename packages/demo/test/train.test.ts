@@ -138,6 +138,8 @@ describe('sinusoidalPositions and modelCard', () => {
   });
 
   it('writes the measured numbers and the missed targets into the card', () => {
+    const head0 = { layer: 0, head: 1, previousToken: 0.7, induction: 0.01, ioiNames: 0.02 };
+    const head1 = { layer: 1, head: 0, previousToken: 0.1, induction: 0.05, ioiNames: 0.8 };
     const passes = {
       ioi: true,
       induction: false,
@@ -165,10 +167,20 @@ describe('sinusoidalPositions and modelCard', () => {
         ab: { n: 2, behaviourScore: 0.7 },
         heldOutLoss: { contexts: 2, nats: 1.5 },
         passes,
+        heads: {
+          heads: [head0, head1],
+          top: { previousToken: head0, induction: head1, ioiNames: head1 },
+        },
         seconds: 1,
       },
     );
     expect(md).toContain('| 91.2% |');
     expect(md).toContain('Targets missed: induction');
+    expect(md).toContain('- previous-token head: L0H1 (0.70)');
+    expect(md).toContain('- IOI name-attending head: L1H0 (0.80)');
+    expect(md).toContain('| L1H0 | 0.10 | 0.05 | 0.80 |');
+    expect(md).toContain(
+      'strongest induction attention (from a repeated token to the successor of its earlier occurrence) is 0.05 (L1H0)',
+    );
   });
 });
