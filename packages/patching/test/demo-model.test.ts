@@ -3,41 +3,21 @@
  * heads the attention analysis names, and AtP/RelP agree with it per component type.
  */
 import { type HookedTransformer, initEngine, loadModel, tf } from '@mechlens/core';
-import { DEMO_MODEL_DIR, ioiPatchingPairs } from '@mechlens/demo';
+import { DEMO_MODEL_DIR, type HeadAnalysis, headAnalysis, ioiPatchingPairs } from '@mechlens/demo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ComponentType, compareSweeps, metrics, type PatchingRow, patchingSweep } from '../src/index.js';
 
 let model: HookedTransformer;
 let ioi: ReturnType<typeof ioiPatchingPairs>;
+let analysis: HeadAnalysis;
 
 beforeAll(async () => {
   await initEngine();
   model = await loadModel(DEMO_MODEL_DIR);
   ioi = ioiPatchingPairs(model, { n: 16 });
+  analysis = headAnalysis(model); // what the model card reports
 });
 afterAll(() => model.dispose());
-
-/** Mean attention from the final position to the two name mentions (IO and S2), per layer and head. */
-function nameAttention(): number[][] {
-  const { logits, cache } = model.runWithCache(ioi.clean, { names: (n) => n.endsWith('hook_pattern') });
-  const T = ioi.clean[0].length;
-  const out: number[][] = [];
-  for (let l = 0; l < model.cfg.nLayers; l++) {
-    const p = cache.get(`blocks.${l}.attn.hook_pattern`).arraySync() as number[][][][];
-    out.push(
-      Array.from({ length: model.cfg.nHeads }, (_, h) => {
-        let s = 0;
-        ioi.clean.forEach((_, b) => {
-          s += p[b][h][T - 1][ioi.ioPositions[b]] + p[b][h][T - 1][ioi.s2Positions[b]];
-        });
-        return s / ioi.clean.length;
-      }),
-    );
-  }
-  logits.dispose();
-  cache.dispose();
-  return out;
-}
 
 describe('IOI on the demo model', () => {
   const opts = () => ({
@@ -58,14 +38,13 @@ describe('IOI on the demo model', () => {
     expect(k).toBeLessThan(-2);
   });
 
-  it('activation patching ranks first the head that attends most to the names from the final position, in both directions', () => {
-    const attn = nameAttention();
-    const flat = attn.flatMap((r, l) => r.map((v, h) => ({ l, h, v }))).sort((a, b) => b.v - a.v);
+  it("activation patching ranks first the model card's IOI name-attending head, in both directions", () => {
+    const named = analysis.top.ioiNames;
     const before = tf.memory().numTensors;
     for (const direction of ['denoising', 'noising'] as const) {
       const t = patchingSweep(model, { ...opts(), component: 'head', method: 'activation', direction });
       const rows = (t.objects() as PatchingRow[]).sort((a, b) => Math.abs(b.score) - Math.abs(a.score));
-      expect({ layer: rows[0].layer, head: rows[0].head }).toEqual({ layer: flat[0].l, head: flat[0].h });
+      expect({ layer: rows[0].layer, head: rows[0].head }).toEqual({ layer: named.layer, head: named.head });
       if (direction === 'denoising') expect(rows[0].score).toBeGreaterThan(0.3);
       else expect(rows[0].score).toBeLessThan(-0.3);
     }

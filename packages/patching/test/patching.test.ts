@@ -1,6 +1,6 @@
 /** Metrics, activation patching, AtP, RelP, integrated gradients and the sweep table on small random models. */
-import { type HookedTransformer, type HookName, initEngine, tf } from '@mechlens/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRandomModel, type HookedTransformer, type HookName, initEngine, tf } from '@mechlens/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { activationPatching } from '../src/activation.js';
 import {
   type ComponentType,
@@ -371,6 +371,29 @@ describe('the sweep table', () => {
     expect(() =>
       patchingSweep(model, { ...o, corruptHooks: [{ name: 'blocks.0.hook_resid_pre', fn: (a) => a }] }),
     ).toThrow(/corruptHooks must act on hook_embed/);
+  });
+
+  it('a 12-layer sweep batches patches: far fewer forwards than patches, each resuming at its block', async () => {
+    const deep = await createRandomModel(
+      { arch: 'gpt2', nLayers: 12, dModel: 16, nHeads: 2, dMLP: 32, dVocab: 40, nCtx: 8 },
+      { seed: 5, initRange: 0.3 },
+    );
+    const c = randomRows(2, 5, 40, 3);
+    const k = replaceTokens(c, [1, 2], [7, 8]);
+    const spy = vi.spyOn(deep, 'runWithHooks');
+    const t = patchingSweep(deep, {
+      clean: c,
+      corrupt: k,
+      metric: metrics.logitDiff([1, 2], [3, 4]),
+      component: 'resid_pre',
+      method: 'activation',
+      normalize: false,
+    });
+    expect(t.numRows()).toBe(60);
+    expect(spy.mock.calls.length).toBe(12); // one per layer: 5 patches each
+    expect(spy.mock.calls.map((a) => a[2]?.startAtLayer)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    spy.mockRestore();
+    deep.dispose();
   });
 
   it('the low-level activationPatching reports source and target values', () => {
