@@ -67,8 +67,8 @@ function cellMask(cells: readonly Cell[], B: number, T: number, H: number, heads
   return tf.tensor(data, heads ? [P * B, T, H, 1] : [P * B, T, 1], 'bool');
 }
 
-function defaultBatchSize(B: number, T: number, V: number): number {
-  const byLogits = Math.floor(8_388_608 / (B * T * V));
+function defaultBatchSize(B: number, T: number, Tl: number, V: number): number {
+  const byLogits = Math.floor(8_388_608 / (B * Tl * V));
   const byTokens = Math.floor(16_384 / (B * T));
   return Math.max(1, Math.min(64, byLogits, byTokens));
 }
@@ -97,7 +97,10 @@ export function activationPatching(pair: PatchingPair, o: ActivationPatchingOpti
   const src = cacheRun(pair, 'source', compNames);
   const tgt = cacheRun(pair, 'target', residNames);
   const patched = new Float64Array(o.cells.length);
-  const per = o.batchSize ?? defaultBatchSize(B, T, cfg.dVocab);
+  // Built-in metrics read only the last position: unembed only that one (logits [P·B, 1, V]).
+  const lastOnly = pair.metric.lastPositionOnly === true;
+  const Tl = lastOnly ? 1 : T;
+  const per = o.batchSize ?? defaultBatchSize(B, T, Tl, cfg.dVocab);
   if (!Number.isInteger(per) || per < 1) throw new Error(`batchSize must be an integer >= 1, got ${per}`);
   const bar = new ProgressBar({
     total: o.cells.length,
@@ -134,9 +137,14 @@ export function activationPatching(pair: PatchingPair, o: ActivationPatchingOpti
           const residIn = tf.tile(tgt.cache.get(componentHook('resid_pre', start)), [P, 1, 1]);
           const ids: number[][] = [];
           for (let p = 0; p < P; p++) ids.push(...pair.target);
-          const logits = model.runWithHooks(ids, hooks, { startAtLayer: start, residIn, ops: pair.ops });
+          const logits = model.runWithHooks(ids, hooks, {
+            startAtLayer: start,
+            residIn,
+            ops: pair.ops,
+            lastPositionOnly: lastOnly,
+          });
           const vals = cells.map((_, p) => {
-            const part = tf.slice(logits, [p * B, 0, 0], [B, T, cfg.dVocab]) as tf.Tensor3D;
+            const part = tf.slice(logits, [p * B, 0, 0], [B, Tl, cfg.dVocab]) as tf.Tensor3D;
             return tf.reshape(pair.metric(part), []);
           });
           return tf.stack(vals);

@@ -12,7 +12,20 @@ import { tf } from '@mechlens/core';
  * const m: Metric = metrics.logitDiff([5], [7]);
  * const value = m(model.forward(ids)).dataSync()[0];
  */
-export type Metric = (logits: tf.Tensor3D) => tf.Scalar;
+export type Metric = ((logits: tf.Tensor3D) => tf.Scalar) & {
+  /**
+   * True when the metric reads only the last position (every built-in metric with the default answer
+   * position): patching sweeps then unembed only that position. Set it on your own metric to opt in.
+   */
+  readonly lastPositionOnly?: boolean;
+};
+
+/** Marks a metric that reads only the last position when its answer positions are all −1. */
+function marked(f: (logits: tf.Tensor3D) => tf.Scalar, opts: AnswerOptions): Metric {
+  const p = opts.positions ?? -1;
+  const last = typeof p === 'number' ? p === -1 : p.every((x) => x === -1);
+  return Object.defineProperty(f, 'lastPositionOnly', { value: last, enumerable: false }) as Metric;
+}
 
 /**
  * Where each prompt's answer is read.
@@ -93,11 +106,14 @@ export function logitDiff(
       `logitDiff: ${correct.length} correct but ${wrong.length} wrong ids (one each per prompt)`,
     );
   }
-  return (logits) =>
-    tf.tidy(() => {
-      const x = answerLogits('logitDiff', logits, correct.length, opts);
-      return tf.mean(tf.sub(pick(x, correct), pick(x, wrong))) as tf.Scalar;
-    });
+  return marked(
+    (logits) =>
+      tf.tidy(() => {
+        const x = answerLogits('logitDiff', logits, correct.length, opts);
+        return tf.mean(tf.sub(pick(x, correct), pick(x, wrong))) as tf.Scalar;
+      }),
+    opts,
+  );
 }
 
 /**
@@ -132,7 +148,7 @@ export function normalizedLogitDiff(
     );
   }
   const ld = logitDiff(correct, wrong, opts);
-  return (logits) => tf.tidy(() => tf.div(tf.sub(ld(logits), corrupt), span) as tf.Scalar);
+  return marked((logits) => tf.tidy(() => tf.div(tf.sub(ld(logits), corrupt), span) as tf.Scalar), opts);
 }
 
 /**
@@ -144,11 +160,14 @@ export function normalizedLogitDiff(
  */
 export function probability(correct: readonly number[], opts: AnswerOptions = {}): Metric {
   checkIds('probability', correct);
-  return (logits) =>
-    tf.tidy(() => {
-      const x = answerLogits('probability', logits, correct.length, opts);
-      return tf.mean(pick(tf.softmax(x), correct)) as tf.Scalar;
-    });
+  return marked(
+    (logits) =>
+      tf.tidy(() => {
+        const x = answerLogits('probability', logits, correct.length, opts);
+        return tf.mean(pick(tf.softmax(x), correct)) as tf.Scalar;
+      }),
+    opts,
+  );
 }
 
 /**
@@ -159,11 +178,14 @@ export function probability(correct: readonly number[], opts: AnswerOptions = {}
  */
 export function logProb(correct: readonly number[], opts: AnswerOptions = {}): Metric {
   checkIds('logProb', correct);
-  return (logits) =>
-    tf.tidy(() => {
-      const x = answerLogits('logProb', logits, correct.length, opts);
-      return tf.mean(pick(tf.logSoftmax(x), correct)) as tf.Scalar;
-    });
+  return marked(
+    (logits) =>
+      tf.tidy(() => {
+        const x = answerLogits('logProb', logits, correct.length, opts);
+        return tf.mean(pick(tf.logSoftmax(x), correct)) as tf.Scalar;
+      }),
+    opts,
+  );
 }
 
 /**
@@ -181,16 +203,19 @@ export function klDivergence(reference: readonly (readonly number[])[], opts: An
   if (reference.some((r) => r.length !== V)) throw new Error('klDivergence: reference rows differ in length');
   const flat = Float32Array.from(reference.flat());
   const n = reference.length;
-  return (logits) =>
-    tf.tidy(() => {
-      const x = answerLogits('klDivergence', logits, n, opts);
-      if (x.shape[1] !== V) {
-        throw new Error(`klDivergence: reference has ${V} logits per prompt, the model ${x.shape[1]}`);
-      }
-      const refLogP = tf.logSoftmax(tf.tensor2d(flat, [n, V]));
-      const kl = tf.sum(tf.mul(tf.exp(refLogP), tf.sub(refLogP, tf.logSoftmax(x))), 1);
-      return tf.mean(kl) as tf.Scalar;
-    });
+  return marked(
+    (logits) =>
+      tf.tidy(() => {
+        const x = answerLogits('klDivergence', logits, n, opts);
+        if (x.shape[1] !== V) {
+          throw new Error(`klDivergence: reference has ${V} logits per prompt, the model ${x.shape[1]}`);
+        }
+        const refLogP = tf.logSoftmax(tf.tensor2d(flat, [n, V]));
+        const kl = tf.sum(tf.mul(tf.exp(refLogP), tf.sub(refLogP, tf.logSoftmax(x))), 1);
+        return tf.mean(kl) as tf.Scalar;
+      }),
+    opts,
+  );
 }
 
 /**

@@ -46,6 +46,11 @@ export interface RunOptions {
   startAtLayer?: number;
   /** The residual stream entering block `startAtLayer` (required with it; not disposed). */
   residIn?: tf.Tensor;
+  /**
+   * Unembed only the last position: logits are `[batch, 1, vocab]` (saves the unembedding of every other
+   * position when only the next token matters, as in patching metrics).
+   */
+  lastPositionOnly?: boolean;
 }
 
 /**
@@ -537,7 +542,7 @@ export class HookedTransformer {
           stopAtLayer: opts.stopAtLayer,
           startAtLayer: opts.startAtLayer,
           residIn: opts.residIn,
-          lastPositionOnly,
+          lastPositionOnly: lastPositionOnly || (opts.lastPositionOnly ?? false),
         }),
       );
       return { logits, captured: runner.captured };

@@ -296,7 +296,7 @@ describe('runWithCache', () => {
     cache.dispose();
   });
 
-  it('startAtLayer + residIn resumes a run from a cached residual stream (rotary model too)', () => {
+  it('startAtLayer + residIn resumes a run from a cached residual stream (rotary model too); lastPositionOnly unembeds one position', () => {
     for (const m of [gpt2, llama]) {
       const full = m.forward(rows);
       const { logits, cache } = m.runWithCache(rows, { names: 'blocks.1.hook_resid_pre' });
@@ -306,6 +306,11 @@ describe('runWithCache', () => {
       const resumed = m.runWithHooks(rows, [spy], { startAtLayer: 1, residIn });
       expect(maxAbsDiff(resumed.dataSync(), full.dataSync())).toBeLessThan(1e-5);
       expect(seen).toEqual([]);
+      const last = m.forward(rows, { lastPositionOnly: true });
+      expect(last.shape).toEqual([rows.length, 1, full.shape[2]]);
+      const want = tf.slice(full, [0, full.shape[1] - 1, 0], [-1, 1, -1]);
+      expect(maxAbsDiff(last.dataSync(), want.dataSync())).toBeLessThan(1e-5);
+      tf.dispose([last, want]);
       expect(() => m.forward(rows, { startAtLayer: 1 })).toThrow(/startAtLayer and residIn go together/);
       expect(() => m.forward([rows[0]], { startAtLayer: 1, residIn })).toThrow(
         /residIn must be \[batch, pos, d_model\]/,
