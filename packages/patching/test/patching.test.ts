@@ -172,6 +172,20 @@ describe('activation patching', () => {
       const many = deltas(patchingSweep(model, { ...o, batchSize: 7 }));
       for (let i = 0; i < one.length; i++) expect(many[i]).toBeCloseTo(one[i], 4);
     }
+    // a metric reading explicit positions unembeds every position; same numbers as the last-only path
+    expect(ld().lastPositionOnly).toBe(true);
+    const explicit = metrics.logitDiff(correct, wrong, { positions: [T - 1, T - 1, T - 1] });
+    expect(explicit.lastPositionOnly).toBe(false);
+    const o2 = {
+      clean,
+      corrupt,
+      component: 'attn_out' as const,
+      method: 'activation' as const,
+      normalize: false,
+    };
+    const a1 = deltas(patchingSweep(model, { ...o2, metric: ld() }));
+    const a2 = deltas(patchingSweep(model, { ...o2, metric: explicit }));
+    for (let i = 0; i < a1.length; i++) expect(a2[i]).toBeCloseTo(a1[i], 4);
     const t = patchingSweep(model, {
       clean,
       corrupt,
