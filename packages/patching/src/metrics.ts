@@ -159,15 +159,7 @@ export function normalizedLogitDiff(
  * metrics.probability([mary])(model.forward(ids)).print();
  */
 export function probability(correct: readonly number[], opts: AnswerOptions = {}): Metric {
-  checkIds('probability', correct);
-  return marked(
-    (logits) =>
-      tf.tidy(() => {
-        const x = answerLogits('probability', logits, correct.length, opts);
-        return tf.mean(pick(tf.softmax(x), correct)) as tf.Scalar;
-      }),
-    opts,
-  );
+  return correctTokenMetric('probability', correct, opts, (x) => tf.softmax(x));
 }
 
 /**
@@ -177,12 +169,22 @@ export function probability(correct: readonly number[], opts: AnswerOptions = {}
  * metrics.logProb([mary])(model.forward(ids)).print();
  */
 export function logProb(correct: readonly number[], opts: AnswerOptions = {}): Metric {
-  checkIds('logProb', correct);
+  return correctTokenMetric('logProb', correct, opts, (x) => tf.logSoftmax(x));
+}
+
+/** Mean over prompts of `transform(answer logits)` at each prompt's correct token. */
+function correctTokenMetric(
+  what: string,
+  correct: readonly number[],
+  opts: AnswerOptions,
+  transform: (x: tf.Tensor2D) => tf.Tensor2D,
+): Metric {
+  checkIds(what, correct);
   return marked(
     (logits) =>
       tf.tidy(() => {
-        const x = answerLogits('logProb', logits, correct.length, opts);
-        return tf.mean(pick(tf.logSoftmax(x), correct)) as tf.Scalar;
+        const x = answerLogits(what, logits, correct.length, opts);
+        return tf.mean(pick(transform(x), correct)) as tf.Scalar;
       }),
     opts,
   );
