@@ -47,8 +47,10 @@ export {
 export {
   defaultRules,
   identityRuleAct,
+  type LrpRuleName,
   type LrpRules,
   lnRuleStats,
+  parseRules,
   relevanceOps,
   stopGradient,
 } from './relevance.js';

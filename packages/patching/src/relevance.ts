@@ -32,6 +32,73 @@ export interface LrpRules {
 const RULE_KEYS = ['ln', 'identity', 'half', 'attention'] as const;
 
 /**
+ * Rule names accepted in list form (RelP's own names and short ones): a list turns on exactly the rules
+ * it names, e.g. `['LN-rule', 'Identity-rule', 'Half-rule']`; `[]` is plain AtP.
+ *
+ * @example
+ * const rules: LrpRuleName[] = ['ln', 'identity', 'AH-rule'];
+ */
+export type LrpRuleName =
+  | 'ln'
+  | 'LN-rule'
+  | 'identity'
+  | 'Identity-rule'
+  | 'half'
+  | 'Half-rule'
+  | 'ah'
+  | 'AH-rule'
+  | 'attnlrp'
+  | 'AttnLRP';
+
+const NAMED: Record<LrpRuleName, LrpRules> = {
+  ln: { ln: true },
+  'LN-rule': { ln: true },
+  identity: { identity: true },
+  'Identity-rule': { identity: true },
+  half: { half: true },
+  'Half-rule': { half: true },
+  ah: { attention: 'ah' },
+  'AH-rule': { attention: 'ah' },
+  attnlrp: { attention: 'attnlrp' },
+  AttnLRP: { attention: 'attnlrp' },
+};
+
+/**
+ * Normalises rules given as an object or as a list of names (unknown names are an error).
+ *
+ * @example
+ * parseRules(['LN-rule', 'Identity-rule']); // { ln: true, identity: true, half: false, attention: 'none' }
+ */
+export function parseRules(rules: LrpRules | readonly string[]): Required<LrpRules> {
+  const out: Required<LrpRules> = { ln: false, identity: false, half: false, attention: 'none' };
+  if (Array.isArray(rules)) {
+    for (const name of rules as readonly string[]) {
+      const r = NAMED[name as LrpRuleName];
+      if (!r) throw new Error(`unknown LRP rule "${name}"; the rules are ${Object.keys(NAMED).join(', ')}`);
+      if (r.attention && out.attention !== 'none' && out.attention !== r.attention) {
+        throw new Error(`two attention rules given (${out.attention} and ${r.attention}); choose one`);
+      }
+      Object.assign(out, r);
+    }
+    return out;
+  }
+  for (const k of Object.keys(rules)) {
+    if (!(RULE_KEYS as readonly string[]).includes(k)) {
+      throw new Error(`unknown LRP rule "${k}"; the rules are ${RULE_KEYS.join(', ')}`);
+    }
+  }
+  const o = rules as LrpRules;
+  const attention = o.attention ?? 'none';
+  if (!['none', 'ah', 'attnlrp'].includes(attention)) {
+    throw new Error(`unknown attention rule "${attention}"; use 'none', 'ah' (CP-LRP) or 'attnlrp'`);
+  }
+  return { ln: o.ln ?? false, identity: o.identity ?? false, half: o.half ?? false, attention };
+}
+
+const KNOWN_NORMS: readonly NormType[] = ['layernorm', 'rmsnorm'];
+const KNOWN_ACTS: readonly ActName[] = ['gelu_new', 'gelu', 'relu', 'silu', 'quick_gelu'];
+
+/**
  * RelP's default rules for a model: LN-rule and identity rule, the half rule where the MLP is gated,
  * attention gradients unchanged (the RelP reference code's default list).
  *
@@ -39,6 +106,7 @@ const RULE_KEYS = ['ln', 'identity', 'half', 'attention'] as const;
  * defaultRules(model.cfg); // { ln: true, identity: true, half: false, attention: 'none' } for GPT-2
  */
 export function defaultRules(cfg: ModelConfig): Required<LrpRules> {
+  // RelP's list is LN, identity and half; the half rule only matters where the MLP is gated.
   return { ln: true, identity: true, half: cfg.gatedMLP, attention: 'none' };
 }
 
@@ -117,28 +185,29 @@ function halfProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /**
- * The ops table of a RelP backward run for a model: checks that every rule asked for matches a component
- * of the model (and that no unknown rule is named) and returns the replacements to pass as `ops`.
+ * The ops table of a RelP backward run for a model: every component an enabled rule is about must be one
+ * the rule knows (a norm or activation it has no implementation for is an error, never silently left with
+ * its plain gradient), and unknown rule names are an error. The half rule on a model without a gated MLP
+ * has nothing to act on and changes nothing. Returns the replacements to pass as `ops`.
  *
  * @example
  * const ops = relevanceOps(model.cfg, defaultRules(model.cfg));
  * model.gradOfHooks(ids, names, metric, { ops });
  */
-export function relevanceOps(cfg: ModelConfig, rules: LrpRules): Partial<OpsTable> {
-  for (const k of Object.keys(rules)) {
-    if (!(RULE_KEYS as readonly string[]).includes(k)) {
-      throw new Error(`unknown LRP rule "${k}"; the rules are ${RULE_KEYS.join(', ')}`);
-    }
-  }
-  const attention = rules.attention ?? 'none';
-  if (!['none', 'ah', 'attnlrp'].includes(attention)) {
-    throw new Error(`unknown attention rule "${attention}"; use 'none', 'ah' (CP-LRP) or 'attnlrp'`);
-  }
-  if (rules.half && !cfg.gatedMLP) {
+export function relevanceOps(cfg: ModelConfig, given: LrpRules | readonly string[]): Partial<OpsTable> {
+  const rules = parseRules(given);
+  const attention = rules.attention;
+  if (rules.ln && !KNOWN_NORMS.includes(cfg.normType)) {
     throw new Error(
-      'the half rule matches no component: this model has no gated MLP product; turn it off (half: false) or use defaultRules(model.cfg)',
+      `the LN-rule has no implementation for this model's norm "${cfg.normType}" (known: ${KNOWN_NORMS.join(', ')})`,
     );
   }
+  if (rules.identity && !KNOWN_ACTS.includes(cfg.act)) {
+    throw new Error(
+      `the identity rule has no implementation for the activation "${cfg.act}" (known: ${KNOWN_ACTS.join(', ')})`,
+    );
+  }
+  if (rules.half && !cfg.gatedMLP) rules.half = false; // no gated product to act on
   const base = resolveOps();
   const ops: Partial<OpsTable> = {};
   if (rules.ln) ops.normStats = lnRuleStats;

@@ -8,7 +8,7 @@ import { activationPatching } from './activation.js';
 import { attributionPatching } from './attribution.js';
 import { type Cell, type ComponentType, checkComponent, enumerateCells } from './components.js';
 import { integratedGradients } from './integrated.js';
-import { defaultRules, type LrpRules, relevanceOps } from './relevance.js';
+import { defaultRules, type LrpRuleName, type LrpRules, relevanceOps } from './relevance.js';
 import { baselinesOf, type PairOptions, preparePair } from './runs.js';
 
 /**
@@ -45,8 +45,11 @@ export const PATCHING_METHODS: readonly PatchingMethod[] = [
 export interface PatchingSweepOptions extends PairOptions {
   component: ComponentType;
   method: PatchingMethod;
-  /** LRP rules for `relevance` (default {@link defaultRules} of the model). */
-  rules?: LrpRules;
+  /**
+   * LRP rules for `relevance`: an object of toggles or a list of rule names such as
+   * `['LN-rule', 'Identity-rule', 'Half-rule']` (default {@link defaultRules} of the model).
+   */
+  rules?: LrpRules | readonly LrpRuleName[];
   /** Patches per forward pass for `activation` (default: sized to the model and batch). */
   batchSize?: number;
   /** One row per position (default true, except heads: one row per head over all positions). */

@@ -271,7 +271,13 @@ describe('attribution and relevance patching', () => {
         }),
       );
       expect(off).toEqual(atp);
+      const none = scores(patchingSweep(model, { ...o, method: 'relevance', rules: [] }));
+      expect(none).toEqual(atp);
       const on = scores(patchingSweep(model, { ...o, method: 'relevance' }));
+      const named = scores(
+        patchingSweep(model, { ...o, method: 'relevance', rules: ['LN-rule', 'Identity-rule', 'Half-rule'] }),
+      );
+      expect(named).toEqual(on);
       expect(Math.max(...on.map((v, i) => Math.abs(v - atp[i])))).toBeGreaterThan(1e-6);
     }
   });

@@ -6,6 +6,7 @@ import {
   identityRuleAct,
   lnRuleStats,
   metrics,
+  parseRules,
   relevanceOps,
   stopGradient,
 } from '../src/index.js';
@@ -128,7 +129,7 @@ describe('LRP rules', () => {
     expect(Math.max(...plain[0].map(Math.abs))).toBeGreaterThan(1e-5);
   });
 
-  it('half rule halves the gradient through a gated MLP product; it is refused on a model without one', () => {
+  it('half rule halves the gradient through a gated MLP product; rule lists and checks', () => {
     const rows = randomRows(2, 5, 50, 6);
     const metric = metrics.logitDiff([1, 2], [3, 4]);
     const name: HookName = 'blocks.1.mlp.hook_post';
@@ -147,8 +148,20 @@ describe('LRP rules', () => {
     });
     expect(defaultRules(llama.cfg)).toEqual({ ln: true, identity: true, half: true, attention: 'none' });
     expect(defaultRules(gpt2.cfg).half).toBe(false);
-    expect(() => relevanceOps(gpt2.cfg, { half: true })).toThrow(/half rule matches no component/);
+    expect(Object.keys(relevanceOps(gpt2.cfg, { half: true }))).toEqual([]); // nothing gated to act on
     expect(() => relevanceOps(gpt2.cfg, { lnRule: true } as never)).toThrow(/unknown LRP rule "lnRule"/);
+    expect(() => relevanceOps(gpt2.cfg, ['LN-rule', 'Bogus-rule'])).toThrow(/unknown LRP rule "Bogus-rule"/);
+    expect(() => relevanceOps(gpt2.cfg, ['AH-rule', 'AttnLRP'])).toThrow(/two attention rules/);
+    expect(() => relevanceOps({ ...gpt2.cfg, act: 'swish' as never }, { identity: true })).toThrow(
+      /identity rule has no implementation for the activation "swish"/,
+    );
+    expect(parseRules(['LN-rule', 'Identity-rule', 'Half-rule'])).toEqual({
+      ln: true,
+      identity: true,
+      half: true,
+      attention: 'none',
+    });
+    expect(parseRules([])).toEqual({ ln: false, identity: false, half: false, attention: 'none' });
     expect(() => relevanceOps(gpt2.cfg, { attention: 'cp' as never })).toThrow(/unknown attention rule/);
   });
 });
