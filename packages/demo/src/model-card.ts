@@ -24,8 +24,8 @@ template (from the final token to the two name mentions):
 - induction head: ${headName(a.top.induction)} (${a.top.induction.induction.toFixed(2)})
 - IOI name-attending head: ${headName(a.top.ioiNames)} (${a.top.ioiNames.ioiNames.toFixed(2)})
 
-\`@mechlens/patching\`'s tests check that activation patching of heads ranks these heads first on the IOI and
-induction patching pairs (\`ioiPatchingPairs\`, \`inductionPatchingPairs\`).
+\`@mechlens/patching\`'s tests check that activation patching of heads on the IOI patching pairs
+(\`ioiPatchingPairs\`) ranks the IOI name-attending head first, in both directions.
 
 <details><summary>all heads</summary>
 
