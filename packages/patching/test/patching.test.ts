@@ -33,6 +33,8 @@ beforeAll(async () => {
 afterAll(() => model.dispose());
 
 const ld = () => metrics.logitDiff(correct, wrong);
+/** The clean/corrupted prompts and the logit-difference metric every sweep below starts from. */
+const pair = () => ({ clean, corrupt, metric: ld() });
 const scores = (t: ReturnType<typeof patchingSweep>) => t.array('score') as number[];
 const deltas = (t: ReturnType<typeof patchingSweep>) => t.array('delta') as number[];
 
@@ -141,9 +143,7 @@ describe('activation patching', () => {
 
   it('denoising the whole residual stream entering block 0 restores the clean metric exactly; noising gives the corrupt one', () => {
     const o = {
-      clean,
-      corrupt,
-      metric: ld(),
+      ...pair(),
       component: 'resid_pre' as const,
       method: 'activation' as const,
       perPosition: false,
@@ -167,7 +167,7 @@ describe('activation patching', () => {
 
   it('one patch per forward and many patches per forward give the same numbers; a head patch equals a hand-written hook', () => {
     for (const component of ['resid_pre', 'mlp_out', 'head'] as const) {
-      const o = { clean, corrupt, metric: ld(), component, method: 'activation' as const, normalize: false };
+      const o = { ...pair(), component, method: 'activation' as const, normalize: false };
       const one = deltas(patchingSweep(model, { ...o, batchSize: 1 }));
       const many = deltas(patchingSweep(model, { ...o, batchSize: 7 }));
       for (let i = 0; i < one.length; i++) expect(many[i]).toBeCloseTo(one[i], 4);
@@ -187,9 +187,7 @@ describe('activation patching', () => {
     const a2 = deltas(patchingSweep(model, { ...o2, metric: explicit }));
     for (let i = 0; i < a1.length; i++) expect(a2[i]).toBeCloseTo(a1[i], 4);
     const t = patchingSweep(model, {
-      clean,
-      corrupt,
-      metric: ld(),
+      ...pair(),
       component: 'head',
       method: 'activation',
       normalize: false,
@@ -209,9 +207,7 @@ describe('activation patching', () => {
 
   it('heads can be patched per position; a window patches several layers at once', () => {
     const t = patchingSweep(model, {
-      clean,
-      corrupt,
-      metric: ld(),
+      ...pair(),
       component: 'head',
       method: 'activation',
       perPosition: true,
@@ -222,9 +218,7 @@ describe('activation patching', () => {
     expect(windowLayers(2, 4, 3)).toEqual([1, 2]);
     // a window over all layers of the final position's MLP equals patching all three by hand
     const w = patchingSweep(model, {
-      clean,
-      corrupt,
-      metric: ld(),
+      ...pair(),
       component: 'mlp_out',
       method: 'activation',
       window: 5,
@@ -250,7 +244,7 @@ describe('attribution and relevance patching', () => {
 
   it('on a model that is linear in every activation, AtP equals activation patching exactly', () => {
     for (const component of comps) {
-      const o = { clean, corrupt, metric: ld(), component, ops: linearOps, normalize: false };
+      const o = { ...pair(), component, ops: linearOps, normalize: false };
       const act = deltas(patchingSweep(model, { ...o, method: 'activation' }));
       const atp = deltas(patchingSweep(model, { ...o, method: 'attribution' }));
       const scale = Math.max(...act.map(Math.abs));
@@ -261,7 +255,7 @@ describe('attribution and relevance patching', () => {
 
   it('with every rule off, RelP equals AtP exactly; with rules on it differs', () => {
     for (const component of comps) {
-      const o = { clean, corrupt, metric: ld(), component };
+      const o = { ...pair(), component };
       const atp = scores(patchingSweep(model, { ...o, method: 'attribution' }));
       const off = scores(
         patchingSweep(model, {
@@ -284,9 +278,7 @@ describe('attribution and relevance patching', () => {
 
   it('noising AtP takes the gradient on the clean run', () => {
     const o = {
-      clean,
-      corrupt,
-      metric: ld(),
+      ...pair(),
       component: 'resid_pre' as const,
       ops: linearOps,
       normalize: false,
@@ -298,7 +290,7 @@ describe('attribution and relevance patching', () => {
   });
 
   it('integrated gradients: exact on a linear model, and per layer its cells add up to patching the whole layer', () => {
-    const o = { clean, corrupt, metric: ld(), component: 'attn_out' as const, normalize: false };
+    const o = { ...pair(), component: 'attn_out' as const, normalize: false };
     const act = deltas(patchingSweep(model, { ...o, ops: linearOps, method: 'activation' }));
     const ig = deltas(patchingSweep(model, { ...o, ops: linearOps, method: 'integrated', steps: 2 }));
     for (let i = 0; i < act.length; i++) expect(ig[i]).toBeCloseTo(act[i], 4);
@@ -314,9 +306,7 @@ describe('attribution and relevance patching', () => {
 describe('the sweep table', () => {
   it('has the contract columns, null pos for whole-position heads and null head elsewhere', () => {
     const heads = patchingSweep(model, {
-      clean,
-      corrupt,
-      metric: ld(),
+      ...pair(),
       component: 'head',
       method: 'attribution',
     });
@@ -325,9 +315,7 @@ describe('the sweep table', () => {
     expect(heads.array('pos')).toEqual(new Array(12).fill(null));
     expect(heads.array('head')).toEqual([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3]);
     const resid = patchingSweep(model, {
-      clean,
-      corrupt,
-      metric: ld(),
+      ...pair(),
       component: 'resid_pre',
       method: 'relevance',
     });
@@ -340,16 +328,16 @@ describe('the sweep table', () => {
   it('leaves no tensors behind for any method', () => {
     for (const method of ['activation', 'attribution', 'relevance', 'integrated'] as PatchingMethod[]) {
       for (const component of ['resid_pre', 'head'] as ComponentType[]) {
-        patchingSweep(model, { clean, corrupt, metric: ld(), component, method, steps: 2 }); // warm-up
+        patchingSweep(model, { ...pair(), component, method, steps: 2 }); // warm-up
         const before = tf.memory().numTensors;
-        patchingSweep(model, { clean, corrupt, metric: ld(), component, method, steps: 2 });
+        patchingSweep(model, { ...pair(), component, method, steps: 2 });
         expect(tf.memory().numTensors, `${method} ${component}`).toBe(before);
       }
     }
   });
 
   it('compares methods against activation patching', () => {
-    const o = { clean, corrupt, metric: ld(), component: 'attn_out' as const };
+    const o = { ...pair(), component: 'attn_out' as const };
     const truth = patchingSweep(model, { ...o, method: 'activation' });
     const self = compareSweeps(truth, truth);
     expect(self.pearson).toBeCloseTo(1, 10);
@@ -361,9 +349,7 @@ describe('the sweep table', () => {
 
   it('rejects bad requests with clear errors', () => {
     const o = {
-      clean,
-      corrupt,
-      metric: ld(),
+      ...pair(),
       component: 'resid_pre' as const,
       method: 'activation' as const,
     };
@@ -417,9 +403,9 @@ describe('the sweep table', () => {
   });
 
   it('the low-level activationPatching reports source and target values', () => {
-    const pair = preparePair(model, { clean, corrupt, metric: ld() });
+    const prepared = preparePair(model, pair());
     const cells = enumerateCells(model.cfg, 'resid_pre', T, false);
-    const r = activationPatching(pair, { type: 'resid_pre', cells: cells.slice(0, 1) });
+    const r = activationPatching(prepared, { type: 'resid_pre', cells: cells.slice(0, 1) });
     expect(r.patched[0]).toBeCloseTo(r.source, 5);
     expect(r.target).not.toBeCloseTo(r.source, 3);
   });
