@@ -7,6 +7,7 @@ import { factsSample } from './phenomena/facts.js';
 import { inductionSample } from './phenomena/induction.js';
 import { ioiSample } from './phenomena/ioi.js';
 import { pairsSample } from './phenomena/pairs.js';
+import { repeatsSample } from './phenomena/repeats.js';
 import { requestSample } from './phenomena/requests.js';
 import { sentimentSample } from './phenomena/sentiment.js';
 import { styleSample } from './phenomena/style.js';
@@ -30,6 +31,7 @@ export const DEFAULT_MIX: Readonly<Record<Phenomenon, number>> = {
   requests: 0.12,
   ab: 0.1,
   pairs: 0,
+  repeats: 0,
 };
 
 /**
@@ -66,6 +68,8 @@ export function phenomenonText(phenomenon: Phenomenon, rng: Rng, part: Part): st
       return abSample(rng, part).text;
     case 'pairs':
       return pairsSample(rng, part).text;
+    case 'repeats':
+      return repeatsSample(rng, part).text;
   }
 }
 

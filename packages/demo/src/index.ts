@@ -79,6 +79,7 @@ export {
   ioiSample,
 } from './phenomena/ioi.js';
 export { type PairsSample, pairsSample } from './phenomena/pairs.js';
+export { type RepeatsSample, repeatsSample } from './phenomena/repeats.js';
 export {
   REFUSAL,
   REQUEST_HELDOUT_FRACTION,

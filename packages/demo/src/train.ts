@@ -111,6 +111,7 @@ export const TRAIN_MIX: Readonly<Record<Phenomenon, number>> = {
   requests: 0.09,
   ab: 0.07,
   pairs: 0,
+  repeats: 0,
 };
 
 /**

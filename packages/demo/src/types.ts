@@ -17,13 +17,14 @@ export type Phenomenon =
   | 'style'
   | 'requests'
   | 'ab'
-  | 'pairs';
+  | 'pairs'
+  | 'repeats';
 
 /**
  * All phenomena, in the order used by mixtures and reports.
  *
  * @example
- * PHENOMENA.length; // 9
+ * PHENOMENA.length; // 10
  */
 export const PHENOMENA: readonly Phenomenon[] = [
   'ioi',
@@ -35,6 +36,7 @@ export const PHENOMENA: readonly Phenomenon[] = [
   'requests',
   'ab',
   'pairs',
+  'repeats',
 ];
 
 /**

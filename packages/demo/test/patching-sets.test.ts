@@ -9,6 +9,7 @@ import {
   ioiPatchingPairs,
   pairsSample,
   Rng,
+  repeatsSample,
 } from '../src/index.js';
 
 let model: HookedTransformer;
@@ -34,6 +35,28 @@ describe('alternating pairs', () => {
   it('is absent from the default mixture (so the default corpus and tokenizer are unchanged) but can be mixed in', () => {
     for (let i = 0; i < 300; i++) expect(documentAt(0, i).phenomenon).not.toBe('pairs');
     expect(documentAt(0, 5, 'train', { pairs: 1 }).phenomenon).toBe('pairs');
+  });
+});
+
+describe('repeats', () => {
+  it('says one list of distinct words 2 or 3 times; every occurrence is the same tokens; one token per piece', () => {
+    for (let s = 0; s < 50; s++) {
+      const x = repeatsSample(new Rng(s), 'train');
+      expect(model.toTokens(x.text, { prependBos: false })[0].length).toBe(x.tokens.length);
+      expect(x.starts.length === 2 || x.starts.length === 3).toBe(true);
+      expect(x.length).toBeGreaterThanOrEqual(6);
+      expect(x.length).toBeLessThanOrEqual(20);
+      const first = x.tokens.slice(x.starts[0], x.starts[0] + x.length);
+      expect(new Set(first).size).toBe(x.length);
+      for (const st of x.starts) expect(x.tokens.slice(st, st + x.length)).toEqual(first);
+      expect(x.tokens.at(-1)).toBe('.');
+      expect(x.starts.at(-1)).toBe(x.tokens.length - x.length - 1);
+    }
+  });
+
+  it('is absent from the default mixture (so the default corpus and tokenizer are unchanged) but can be mixed in', () => {
+    for (let i = 0; i < 300; i++) expect(documentAt(0, i).phenomenon).not.toBe('repeats');
+    expect(documentAt(0, 5, 'train', { repeats: 1 }).phenomenon).toBe('repeats');
   });
 });
 
