@@ -69,7 +69,12 @@ export {
   isHeldOutPhrasing,
   trainFactSentence,
 } from './phenomena/facts.js';
-export { INDUCTION_WORDS, type InductionSample, inductionSample } from './phenomena/induction.js';
+export {
+  INDUCTION_HEADERS,
+  INDUCTION_WORDS,
+  type InductionSample,
+  inductionSample,
+} from './phenomena/induction.js';
 export {
   IOI_HELDOUT_PAIR_FRACTION,
   IOI_HELDOUT_TEMPLATES,

@@ -19,7 +19,14 @@ export const INDUCTION_WORDS: readonly string[] = [
   ...new Set([...IOI_OBJECTS, ...IOI_PLACES, ...REVIEW_OBJECTS, ...Object.values(TOPIC_WORDS).flat()]),
 ].sort();
 
-const HEADERS: readonly string[] = [
+/**
+ * The headers an induction list starts with (shared by the `repeats` phenomenon, so that copying
+ * learned on repeats is cued the same way).
+ *
+ * @example
+ * INDUCTION_HEADERS[0]; // 'Word list:'
+ */
+export const INDUCTION_HEADERS: readonly string[] = [
   'Word list:',
   'Random words:',
   'Memorize these words:',
@@ -80,7 +87,7 @@ export function inductionSample(rng: Rng, part: Part): InductionSample {
     ...span,
     ...words.slice(before + spanLength + gap),
   ];
-  const header = rng.pick(HEADERS);
+  const header = rng.pick(INDUCTION_HEADERS);
   const text = `${header} ${list.join(' ')}.`;
   const headerTokens = splitPieces(header).length;
   const firstStart = headerTokens + before;

@@ -1,20 +1,13 @@
 /**
- * Repeats: a list of distinct random words said two or three times in a row ("The words again: lake
- * piano tea rain. lake piano tea rain."). From the second word of each repeat on, every token is
+ * Repeats: a list of distinct random words said two or three times in a row ("Word list: lake piano
+ * tea rain. lake piano tea rain."). From the second word of each repeat on, every token is
  * predictable only by copying what followed the earlier occurrence of the current token, so most of
  * the document rewards an induction head (the `induction` phenomenon plants one short repeated span
  * among filler words, which rewards it on far fewer tokens).
  */
 import { splitPieces } from '../pieces.js';
 import type { Part, Rng } from '../random.js';
-import { INDUCTION_WORDS } from './induction.js';
-
-const HEADERS: readonly string[] = [
-  'Word list again:',
-  'The words again:',
-  'Here are words again and again:',
-  'Memorize these words:',
-];
+import { INDUCTION_HEADERS, INDUCTION_WORDS } from './induction.js';
 
 /**
  * One repeats example.
@@ -38,13 +31,13 @@ export interface RepeatsSample {
  * differ only in their random draws.
  *
  * @example
- * repeatsSample(new Rng(3), 'train').text; // 'The words again: keyboard book show … risotto. keyboard book show … risotto.'
+ * repeatsSample(new Rng(3), 'train').text; // 'Random words: keyboard book show … risotto. keyboard book show … risotto.'
  */
 export function repeatsSample(rng: Rng, _part: Part): RepeatsSample {
   const length = rng.range(6, 20);
   const times = rng.range(2, 3);
   const words = rng.sample(INDUCTION_WORDS, length);
-  const header = rng.pick(HEADERS);
+  const header = rng.pick(INDUCTION_HEADERS);
   const list = words.join(' ');
   const text = `${header} ${Array.from({ length: times }, () => `${list}.`).join(' ')}`;
   const tokens = splitPieces(text);
