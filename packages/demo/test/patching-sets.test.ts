@@ -5,6 +5,7 @@ import {
   DEMO_MODEL_DIR,
   documentAt,
   headAnalysis,
+  INDUCTION_HEADERS,
   inductionPatchingPairs,
   ioiPatchingPairs,
   pairsSample,
@@ -50,6 +51,7 @@ describe('repeats', () => {
       expect(new Set(first).size).toBe(x.length);
       for (const st of x.starts) expect(x.tokens.slice(st, st + x.length)).toEqual(first);
       expect(x.tokens.at(-1)).toBe('.');
+      expect(INDUCTION_HEADERS.some((h) => x.text.startsWith(`${h} `))).toBe(true);
       expect(x.starts.at(-1)).toBe(x.tokens.length - x.length - 1);
     }
   });
