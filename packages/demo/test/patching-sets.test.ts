@@ -40,7 +40,7 @@ describe('alternating pairs', () => {
 });
 
 describe('repeats', () => {
-  it('says one list of distinct words 2 or 3 times; every occurrence is the same tokens; one token per piece', () => {
+  it('says one list of distinct words 2 or 3 times without a break; every occurrence is the same tokens; one token per piece', () => {
     for (let s = 0; s < 50; s++) {
       const x = repeatsSample(new Rng(s), 'train');
       expect(model.toTokens(x.text, { prependBos: false })[0].length).toBe(x.tokens.length);
@@ -50,6 +50,9 @@ describe('repeats', () => {
       const first = x.tokens.slice(x.starts[0], x.starts[0] + x.length);
       expect(new Set(first).size).toBe(x.length);
       for (const st of x.starts) expect(x.tokens.slice(st, st + x.length)).toEqual(first);
+      x.starts.slice(1).forEach((st, i) => expect(st - x.starts[i]).toBe(x.length));
+      const words = x.tokens.slice(x.tokens.indexOf(':') + 1, x.starts[1]);
+      expect(new Set(words).size).toBe(words.length);
       expect(x.tokens.at(-1)).toBe('.');
       expect(INDUCTION_HEADERS.some((h) => x.text.startsWith(`${h} `))).toBe(true);
       expect(x.starts.at(-1)).toBe(x.tokens.length - x.length - 1);
