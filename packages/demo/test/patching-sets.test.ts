@@ -50,7 +50,7 @@ describe('repeats', () => {
       const first = x.tokens.slice(x.starts[0], x.starts[0] + x.length);
       expect(new Set(first).size).toBe(x.length);
       for (const st of x.starts) expect(x.tokens.slice(st, st + x.length)).toEqual(first);
-      x.starts.slice(1).forEach((st, i) => expect(st - x.starts[i]).toBe(x.length));
+      for (let i = 1; i < x.starts.length; i++) expect(x.starts[i] - x.starts[i - 1]).toBe(x.length);
       const words = x.tokens.slice(x.tokens.indexOf(':') + 1, x.starts[1]);
       expect(new Set(words).size).toBe(words.length);
       expect(x.tokens.at(-1)).toBe('.');
