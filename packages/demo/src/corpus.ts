@@ -7,7 +7,7 @@ import { factsSample } from './phenomena/facts.js';
 import { inductionSample } from './phenomena/induction.js';
 import { ioiSample } from './phenomena/ioi.js';
 import { pairsSample } from './phenomena/pairs.js';
-import { repeatsSample } from './phenomena/repeats.js';
+import { drillsSample, repeatsSample } from './phenomena/repeats.js';
 import { requestSample } from './phenomena/requests.js';
 import { sentimentSample } from './phenomena/sentiment.js';
 import { styleSample } from './phenomena/style.js';
@@ -32,6 +32,7 @@ export const DEFAULT_MIX: Readonly<Record<Phenomenon, number>> = {
   ab: 0.1,
   pairs: 0,
   repeats: 0,
+  drills: 0,
 };
 
 /**
@@ -70,6 +71,8 @@ export function phenomenonText(phenomenon: Phenomenon, rng: Rng, part: Part): st
       return pairsSample(rng, part).text;
     case 'repeats':
       return repeatsSample(rng, part).text;
+    case 'drills':
+      return drillsSample(rng, part).text;
   }
 }
 

@@ -84,7 +84,7 @@ export {
   ioiSample,
 } from './phenomena/ioi.js';
 export { type PairsSample, pairsSample } from './phenomena/pairs.js';
-export { type RepeatsSample, repeatsSample } from './phenomena/repeats.js';
+export { drillsSample, type RepeatsSample, repeatsSample } from './phenomena/repeats.js';
 export {
   REFUSAL,
   REQUEST_HELDOUT_FRACTION,
@@ -136,9 +136,12 @@ export {
   exportTrainingState,
   learningRate,
   nextTokenLoss,
+  phasedLearningRate,
   sinusoidalPositions,
   TRAIN_MIX,
+  TRAIN_PHASES,
   type TrainOptions,
+  type TrainPhase,
   type TrainResult,
   type TrainStep,
   trainDemoModel,

@@ -45,16 +45,27 @@ ${rows}
  */
 export function modelCard(config: Record<string, unknown>, r: DemoEvalReport): string {
   const m = (config.mechlens ?? {}) as {
-    recipe?: Record<string, number> & { mix?: Record<string, number>; positionInit?: string };
+    recipe?: Record<string, number> & {
+      mix?: Record<string, number>;
+      phases?: { from: number; mix: Record<string, number>; lr?: number }[];
+      positionInit?: string;
+    };
     trainSeconds?: number;
     note?: string;
   };
   const rec = m.recipe ?? ({} as Record<string, number>);
-  const mix = m.recipe?.mix
-    ? Object.entries(m.recipe.mix)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')
-    : 'the default';
+  const mixText = (x: Record<string, number>): string =>
+    Object.entries(x)
+      .filter(([, v]) => v > 0)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  const mix = m.recipe?.mix ? mixText(m.recipe.mix) : 'the default';
+  const phases = (m.recipe?.phases ?? [])
+    .map(
+      (ph) =>
+        `; from step ${ph.from}, mix ${mixText(ph.mix)}${ph.lr !== undefined ? ` with the learning rate restarted at ${ph.lr} (cosine decay to ${rec.minLrFraction} of it by the last step)` : ''}`,
+    )
+    .join('');
   const missed = Object.entries(r.passes)
     .filter(([, ok]) => !ok)
     .map(([k]) => k);
@@ -102,7 +113,7 @@ ${analysisSection(r.heads)}
 - Recipe (\`config.json\` → \`mechlens.recipe\`): seed ${rec.seed}, ${rec.steps} AdamW steps (β ${rec.beta1}/${rec.beta2},
   weight decay ${rec.weightDecay} on matrices), batch ${rec.batchSize} × ${rec.contextLength} tokens
   (${Number.isFinite(tokens) ? `${(tokens / 1e6).toFixed(1)} M` : '?'} tokens), peak learning rate ${rec.lr} with ${rec.warmupSteps} warmup steps and cosine decay
-  to ${rec.minLrFraction} of the peak, gradient clipping at global norm ${rec.clip}; document mix ${mix};
+  to ${rec.minLrFraction} of the peak, gradient clipping at global norm ${rec.clip}; document mix ${mix}${phases};
   learned positions initialised ${m.recipe?.positionInit ?? 'normal'}.${m.note ? `\n- Note: ${m.note}.` : ''}
 - Time: ${minutes} minutes on a 2-core x86-64 machine (AVX-512) with mechlens' native CPU engine.
 - Reproduce: \`pnpm train:demo --fresh\` (resumable: rerun without \`--fresh\` after an interruption), then

@@ -62,6 +62,11 @@ export interface TrainOptions {
   /** Relative weights of the corpus phenomena (default {@link TRAIN_MIX}). */
   mix?: Mix;
   /**
+   * Later phases of training, each switching the data mixture (and optionally restarting the
+   * learning rate) at a step (default {@link TRAIN_PHASES}; `[]` trains on `mix` throughout).
+   */
+  phases?: readonly TrainPhase[];
+  /**
    * Initial learned positions: 'sinusoidal' (default; scaled sinusoids of the original Transformer,
    * which make previous-token attention, and so induction, easy to find) or 'normal' (GPT-2's init).
    */
@@ -72,6 +77,19 @@ export interface TrainOptions {
   progress?: boolean;
   /** Called after every step. */
   onStep?: (s: TrainStep) => void;
+}
+
+/**
+ * A phase of training: from step `from` (0-based) on, contexts come from `mix`; with `lr` the learning
+ * rate jumps to `lr` there and decays by a cosine to `lr · minLrFraction` at the last step.
+ *
+ * @example
+ * const phase: TrainPhase = { from: 1000, mix: { ...TRAIN_MIX, repeats: 0.5 }, lr: 2e-3 };
+ */
+export interface TrainPhase {
+  from: number;
+  mix: Mix;
+  lr?: number;
 }
 
 /** One step's numbers (also the JSONL log record). */
@@ -102,17 +120,47 @@ export interface TrainResult {
  * trainDemoModel({ out, mix: { ...TRAIN_MIX, facts: 0.2 } });
  */
 export const TRAIN_MIX: Readonly<Record<Phenomenon, number>> = {
-  ioi: 0.24,
-  induction: 0.3,
-  facts: 0.12,
-  sentiment: 0.07,
-  topics: 0.06,
-  style: 0.05,
-  requests: 0.09,
-  ab: 0.07,
-  pairs: 0,
-  repeats: 0,
+  ioi: 0.17,
+  induction: 0.15,
+  facts: 0.1,
+  sentiment: 0.06,
+  topics: 0.04,
+  style: 0.04,
+  requests: 0.07,
+  ab: 0.05,
+  pairs: 0.05,
+  repeats: 0.27,
+  drills: 0,
 };
+
+const PHASE_BASE: Mix = {
+  ioi: 0.14,
+  induction: 0.12,
+  facts: 0.08,
+  sentiment: 0.05,
+  topics: 0.03,
+  style: 0.03,
+  requests: 0.06,
+  ab: 0.04,
+  pairs: 0.05,
+};
+
+/**
+ * The later phases of the shipped recipe, a curriculum for the induction head. On {@link TRAIN_MIX}
+ * alone the model forms a previous-token head but no induction head (none by step 3,900, nor in 600
+ * further steps with 40% `repeats` and the learning rate restarted at 2e-3). So from step 3,900, 40%
+ * of the documents are `drills` (lists repeated with a full stop after each repeat, where the place
+ * to copy from can be found by counting positions, so a head learns to copy); from step 5,000 they
+ * are `repeats` (no full stops, so that place can be found only by matching tokens: induction).
+ * Each phase restarts the learning rate.
+ *
+ * @example
+ * trainDemoModel({ out, phases: [] }); // one phase: TRAIN_MIX throughout
+ */
+export const TRAIN_PHASES: readonly TrainPhase[] = [
+  { from: 3900, mix: { ...PHASE_BASE, drills: 0.4 }, lr: 2.5e-3 },
+  { from: 5000, mix: { ...PHASE_BASE, repeats: 0.4 }, lr: 2e-3 },
+];
 
 /**
  * The training stream of packed contexts: a pure function of the seed and the mix, so a resumed run
@@ -150,6 +198,7 @@ export function sinusoidalPositions(n: number, d: number, scale: number): Float3
 
 const DEFAULTS = {
   mix: TRAIN_MIX as Mix,
+  phases: TRAIN_PHASES,
   positionInit: 'sinusoidal' as 'sinusoidal' | 'normal',
   seed: 0,
   nLayers: 4,
@@ -158,7 +207,7 @@ const DEFAULTS = {
   dMLP: 512,
   contextLength: 128,
   batchSize: 32,
-  steps: 3000,
+  steps: 6000,
   lr: 3e-3,
   minLrFraction: 0.1,
   warmupSteps: 100,
@@ -187,6 +236,45 @@ export function learningRate(
   const p = Math.min(1, (step - o.warmupSteps) / span);
   const lo = o.lr * o.minLrFraction;
   return lo + 0.5 * (o.lr - lo) * (1 + Math.cos(Math.PI * p));
+}
+
+/**
+ * The learning rate at `step` with phases: {@link learningRate}, except after the last phase that
+ * restarts it (`lr` set), where it falls by a cosine from that phase's `lr` at its first step to
+ * `lr · minLrFraction` at the last step.
+ *
+ * @example
+ * phasedLearningRate(50, { lr: 1e-3, warmupSteps: 10, steps: 100, minLrFraction: 0.1 }, [{ from: 50, mix: {}, lr: 2e-3 }]); // 2e-3
+ */
+export function phasedLearningRate(
+  step: number,
+  o: { lr: number; warmupSteps: number; steps: number; minLrFraction: number },
+  phases: readonly TrainPhase[],
+): number {
+  const restart = phases.filter((ph) => ph.lr !== undefined && ph.from <= step).pop();
+  if (!restart?.lr) return learningRate(step, o);
+  const span = Math.max(1, o.steps - restart.from - 1);
+  const p = Math.min(1, (step - restart.from) / span);
+  const lo = restart.lr * o.minLrFraction;
+  return lo + 0.5 * (restart.lr - lo) * (1 + Math.cos(Math.PI * p));
+}
+
+/** Throws unless `phases` start at increasing steps after step 0, each with a usable mixture. */
+function checkPhases(phases: readonly TrainPhase[]): void {
+  let last = 0;
+  for (const [i, ph] of phases.entries()) {
+    if (!Number.isInteger(ph.from) || ph.from <= last) {
+      throw new Error(
+        `phases[${i}].from is ${ph.from}: phases must start at increasing whole steps after step 0 (step 0 uses mix)`,
+      );
+    }
+    if (ph.lr !== undefined && !(ph.lr > 0))
+      throw new Error(`phases[${i}].lr is ${ph.lr}: give a positive rate`);
+    if (!Object.values(ph.mix).some((w) => (w ?? 0) > 0)) {
+      throw new Error(`phases[${i}].mix has no positive weight: give at least one phenomenon a weight`);
+    }
+    last = ph.from;
+  }
 }
 
 /**
@@ -278,6 +366,7 @@ export async function trainDemoModel(options: TrainOptions): Promise<TrainResult
     ...DEFAULTS,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   } as typeof DEFAULTS & TrainOptions;
+  checkPhases(o.phases);
   const workDir = o.workDir ?? join(o.out, '..', `.train-${o.out.split(/[\\/]/).filter(Boolean).pop()}`);
   mkdirSync(workDir, { recursive: true });
   const tok = await loadTokenizer(DEMO_TOKENIZER_PATH);
@@ -312,6 +401,7 @@ export async function trainDemoModel(options: TrainOptions): Promise<TrainResult
     beta2: o.beta2,
     clip: o.clip,
     mix: o.mix,
+    phases: o.phases,
     positionInit: o.positionInit,
   };
   const statePath = join(workDir, 'state.json');
@@ -370,11 +460,25 @@ export async function trainDemoModel(options: TrainOptions): Promise<TrainResult
     writeJsonAtomic(statePath, state);
   };
 
-  // The data stream: contexts are a pure function of the seed, so resuming skips what was consumed.
-  const contexts = trainingContexts(encode, { seed: o.seed, mix: o.mix, contextLength: T });
-  for (let i = 0; i < state.step * o.batchSize; i++) contexts.next();
-  const nextBatch = (): number[][] =>
-    Array.from({ length: o.batchSize }, () => contexts.next().value as number[]);
+  // The data stream: phase k's contexts are a pure function of (seed + k, its mix), so resuming skips
+  // what the current phase already consumed.
+  const starts = [0, ...o.phases.map((ph) => ph.from)];
+  const mixes = [o.mix, ...o.phases.map((ph) => ph.mix)];
+  const phaseAt = (step: number): number => starts.filter((s) => s <= step).length - 1;
+  const streamFor = (k: number, skipSteps: number): Generator<number[]> => {
+    const it = trainingContexts(encode, { seed: o.seed + k, mix: mixes[k], contextLength: T });
+    for (let i = 0; i < skipSteps * o.batchSize; i++) it.next();
+    return it;
+  };
+  let phase = phaseAt(state.step);
+  let contexts = streamFor(phase, state.step - starts[phase]);
+  const nextBatch = (step: number): number[][] => {
+    if (phaseAt(step) !== phase) {
+      phase = phaseAt(step);
+      contexts = streamFor(phase, step - starts[phase]);
+    }
+    return Array.from({ length: o.batchSize }, () => contexts.next().value as number[]);
+  };
   const evalIds = evalBatch(encode, o.evalContexts, T);
   const evalLoss = (): number =>
     tf.tidy(() => {
@@ -399,8 +503,8 @@ export async function trainDemoModel(options: TrainOptions): Promise<TrainResult
   const t0 = performance.now() - state.seconds * 1000;
   while (state.step < o.steps) {
     const step = state.step;
-    const ids = nextBatch();
-    const lr = learningRate(step, o);
+    const ids = nextBatch(step);
+    const lr = phasedLearningRate(step, o, o.phases);
     const { value, grads } = tf.variableGrads(() => nextTokenLoss(model.forward(ids), ids), varList);
     loss = value.dataSync()[0];
     value.dispose();

@@ -18,13 +18,14 @@ export type Phenomenon =
   | 'requests'
   | 'ab'
   | 'pairs'
-  | 'repeats';
+  | 'repeats'
+  | 'drills';
 
 /**
  * All phenomena, in the order used by mixtures and reports.
  *
  * @example
- * PHENOMENA.length; // 10
+ * PHENOMENA.length; // 11
  */
 export const PHENOMENA: readonly Phenomenon[] = [
   'ioi',
@@ -37,6 +38,7 @@ export const PHENOMENA: readonly Phenomenon[] = [
   'ab',
   'pairs',
   'repeats',
+  'drills',
 ];
 
 /**

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEMO_MODEL_DIR,
   documentAt,
+  drillsSample,
   headAnalysis,
   INDUCTION_HEADERS,
   inductionPatchingPairs,
@@ -62,6 +63,30 @@ describe('repeats', () => {
   it('is absent from the default mixture (so the default corpus and tokenizer are unchanged) but can be mixed in', () => {
     for (let i = 0; i < 300; i++) expect(documentAt(0, i).phenomenon).not.toBe('repeats');
     expect(documentAt(0, 5, 'train', { repeats: 1 }).phenomenon).toBe('repeats');
+  });
+});
+
+describe('drills', () => {
+  it('says one list of distinct words 2 or 3 times, each ending with a full stop; one token per piece', () => {
+    for (let s = 0; s < 50; s++) {
+      const x = drillsSample(new Rng(s), 'train');
+      expect(model.toTokens(x.text, { prependBos: false })[0].length).toBe(x.tokens.length);
+      expect(x.starts.length === 2 || x.starts.length === 3).toBe(true);
+      expect(INDUCTION_HEADERS.some((h) => x.text.startsWith(`${h} `))).toBe(true);
+      const first = x.tokens.slice(x.starts[0], x.starts[0] + x.length);
+      expect(new Set(first).size).toBe(x.length);
+      expect(x.tokens[x.starts[0] - 1]).toBe(':');
+      for (const st of x.starts) {
+        expect(x.tokens.slice(st, st + x.length)).toEqual(first);
+        expect(x.tokens[st + x.length]).toBe('.');
+      }
+      expect(x.starts.at(-1)).toBe(x.tokens.length - x.length - 1);
+    }
+  });
+
+  it('is absent from the default mixture but can be mixed in', () => {
+    for (let i = 0; i < 300; i++) expect(documentAt(0, i).phenomenon).not.toBe('drills');
+    expect(documentAt(0, 5, 'train', { drills: 1 }).phenomenon).toBe('drills');
   });
 });
 

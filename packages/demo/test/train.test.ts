@@ -9,6 +9,7 @@ import {
   learningRate,
   modelCard,
   nextTokenLoss,
+  phasedLearningRate,
   sinusoidalPositions,
   trainDemoModel,
   trainingContexts,
@@ -37,6 +38,21 @@ describe('learningRate', () => {
   });
 });
 
+describe('phasedLearningRate', () => {
+  it("follows learningRate until a phase restarts it, then decays from that phase's rate to its floor", () => {
+    const o = { lr: 1e-3, warmupSteps: 10, steps: 110, minLrFraction: 0.1 };
+    const phases = [
+      { from: 40, mix: { facts: 1 } },
+      { from: 60, mix: { drills: 1 }, lr: 2e-3 },
+    ];
+    for (const t of [0, 9, 39, 40, 59]) expect(phasedLearningRate(t, o, phases)).toBe(learningRate(t, o));
+    expect(phasedLearningRate(60, o, phases)).toBeCloseTo(2e-3, 12);
+    expect(phasedLearningRate(84.5, o, phases)).toBeCloseTo(1.1e-3, 6);
+    expect(phasedLearningRate(109, o, phases)).toBeCloseTo(2e-4, 12);
+    expect(phasedLearningRate(50, o, [])).toBe(learningRate(50, o));
+  });
+});
+
 describe('nextTokenLoss', () => {
   it('equals the mean negative log-probability of each next token', () => {
     const logits = tf.randomNormal([2, 3, 5], 0, 1, 'float32', 1) as tf.Tensor3D;
@@ -54,7 +70,8 @@ describe('nextTokenLoss', () => {
 });
 
 describe('trainDemoModel', () => {
-  it('lowers the loss, writes a loadable checkpoint, and resumes to bitwise the same weights', async () => {
+  it('lowers the loss, writes a loadable checkpoint, and resumes (here inside a later phase) to bitwise the same weights', async () => {
+    const phases = [{ from: 4, mix: { drills: 1 }, lr: 5e-3 }];
     const before = tf.memory().numTensors;
     const straight = await trainDemoModel({
       ...tiny,
@@ -62,6 +79,7 @@ describe('trainDemoModel', () => {
       steps: 8,
       lr: 1e-2,
       warmupSteps: 2,
+      phases,
     });
     expect(tf.memory().numTensors).toBe(before);
     const log = readFileSync(join(root, '.train-a', 'log.jsonl'), 'utf8')
@@ -69,6 +87,7 @@ describe('trainDemoModel', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(log).toHaveLength(8);
+    expect(log[4].lr).toBeCloseTo(5e-3, 12); // the phase from step 4 restarted the learning rate
     expect(log[7].loss).toBeLessThan(log[0].loss - 0.3);
     expect(straight.finalEvalLoss).toBeLessThan(log[0].loss);
 
@@ -80,13 +99,14 @@ describe('trainDemoModel', () => {
         steps: 8,
         lr: 1e-2,
         warmupSteps: 2,
+        phases,
         checkpointEvery: 1,
         onStep: (s) => {
           if (s.step === 5) throw new Error('interrupted');
         },
       }),
     ).rejects.toThrow('interrupted');
-    await trainDemoModel({ ...tiny, out: join(root, 'b'), steps: 8, lr: 1e-2, warmupSteps: 2 });
+    await trainDemoModel({ ...tiny, out: join(root, 'b'), steps: 8, lr: 1e-2, warmupSteps: 2, phases });
     const a = readFileSync(join(root, 'a', 'model.safetensors'));
     const b = readFileSync(join(root, 'b', 'model.safetensors'));
     expect(Buffer.compare(a, b)).toBe(0);
@@ -109,10 +129,19 @@ describe('trainDemoModel', () => {
     expect(m.config).toMatchObject({ arch: 'gpt2', nLayers: 1, dModel: 32, nCtx: 32 });
     expect(m.toTokens('When Mary and John')[0][0]).toBe(0);
     m.dispose();
+    // the phase changed the data and the learning rate: without it the weights differ
+    await trainDemoModel({ ...tiny, out: join(root, 'c'), steps: 8, lr: 1e-2, warmupSteps: 2, phases: [] });
+    expect(Buffer.compare(a, readFileSync(join(root, 'c', 'model.safetensors')))).not.toBe(0);
     // a different recipe in the same work dir is refused
     await expect(trainDemoModel({ ...tiny, dModel: 64, out: join(root, 'a'), steps: 8 })).rejects.toThrow(
       /different recipe/,
     );
+    await expect(
+      trainDemoModel({ ...tiny, out: join(root, 'd'), steps: 8, phases: [{ from: 0, mix: { facts: 1 } }] }),
+    ).rejects.toThrow(/increasing whole steps/);
+    await expect(
+      trainDemoModel({ ...tiny, out: join(root, 'd'), steps: 8, phases: [{ from: 3, mix: { facts: 0 } }] }),
+    ).rejects.toThrow(/no positive weight/);
   });
 });
 
@@ -156,7 +185,15 @@ describe('sinusoidalPositions and modelCard', () => {
         n_inner: 256,
         n_positions: 128,
         vocab_size: 100,
-        mechlens: { recipe: { steps: 10, batchSize: 2, contextLength: 128 } },
+        mechlens: {
+          recipe: {
+            steps: 10,
+            batchSize: 2,
+            contextLength: 128,
+            mix: { ioi: 1, drills: 0 },
+            phases: [{ from: 5, mix: { ioi: 0.6, drills: 0.4 }, lr: 0.002 }],
+          },
+        },
       },
       {
         ioi: { n: 10, accuracy: 0.912, heldOutTemplateAccuracy: 0.9, meanLogitDiff: 2 },
@@ -175,6 +212,9 @@ describe('sinusoidalPositions and modelCard', () => {
       },
     );
     expect(md).toContain('| 91.2% |');
+    expect(md).toContain(
+      'document mix ioi 1; from step 5, mix ioi 0.6, drills 0.4 with the learning rate restarted at 0.002 (cosine decay to',
+    );
     expect(md).toContain('Targets missed: induction');
     expect(md).toContain('- previous-token head: L0H1 (0.70)');
     expect(md).toContain('- IOI name-attending head: L1H0 (0.80)');

@@ -51,3 +51,27 @@ export function repeatsSample(rng: Rng, _part: Part): RepeatsSample {
   const starts = Array.from({ length: times }, (_, i) => first + i * length);
   return { text, tokens, starts, length };
 }
+
+/**
+ * Generates one drills document, the stepping stone to repeats: an induction header, then a list of
+ * 6–20 distinct words from {@link INDUCTION_WORDS} said 2 or 3 times, each time ending with a full
+ * stop ("The code words are: tea hat lake. tea hat lake."). The full stops let a model find the
+ * repeat by counting positions, so it learns to copy the word at the matching place of the previous
+ * repeat before it can find that place by matching tokens; trained on drills and then on
+ * {@link repeatsSample} documents, a 4-layer demo model formed an induction head, while on repeats
+ * alone it did not. Train and eval parts differ only in their random draws.
+ *
+ * @example
+ * drillsSample(new Rng(3), 'train').starts; // [5, 17]
+ */
+export function drillsSample(rng: Rng, _part: Part): RepeatsSample {
+  const length = rng.range(6, 20);
+  const times = rng.range(2, 3);
+  const list = rng.sample(INDUCTION_WORDS, length);
+  const header = rng.pick(INDUCTION_HEADERS);
+  const text = `${header} ${Array.from({ length: times }, () => `${list.join(' ')}.`).join(' ')}`;
+  const tokens = splitPieces(text);
+  const first = splitPieces(header).length;
+  const starts = Array.from({ length: times }, (_, i) => first + i * (length + 1));
+  return { text, tokens, starts, length };
+}
