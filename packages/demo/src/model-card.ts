@@ -24,8 +24,10 @@ template (from the final token to the two name mentions):
 - induction head: ${headName(a.top.induction)} (${a.top.induction.induction.toFixed(2)})
 - IOI name-attending head: ${headName(a.top.ioiNames)} (${a.top.ioiNames.ioiNames.toFixed(2)})
 
-\`@mechlens/patching\`'s tests check that activation patching of heads on the IOI patching pairs
-(\`ioiPatchingPairs\`) ranks the IOI name-attending head first, in both directions.
+\`@mechlens/patching\`'s tests check, in both directions, that activation patching of heads ranks the
+induction head first on the induction patching pairs (\`inductionPatchingPairs\`), and on the IOI
+patching pairs (\`ioiPatchingPairs\`) ranks first three heads that put more than half their attention
+on the names, while heads that barely attend to the names barely matter.
 
 <details><summary>all heads</summary>
 
