@@ -59,6 +59,15 @@ describe('option schema', () => {
     expect(() => resolveOptions(schema, {}, join(dir, 'missing.json'))).toThrow(/cannot read/);
   });
 
+  it('train-sae --b-dec-init takes one of its choices, with a suggestion for a near miss', () => {
+    const spec = TRAIN_SAE_SCHEMA.find((x) => x.key === 'bDecInit');
+    if (!spec) throw new Error('no bDecInit option');
+    expect(parseOption(spec, 'geometric-median', 'command line')).toBe('geometric-median');
+    expect(() => parseOption(spec, 'geometric_median', 'command line')).toThrow(
+      /did you mean 'geometric-median'/,
+    );
+  });
+
   it('the train-sae schema has one entry per key and every flag documented', () => {
     const keys = TRAIN_SAE_SCHEMA.map((s) => s.key);
     expect(new Set(keys).size).toBe(keys.length);
@@ -71,6 +80,7 @@ describe('option schema', () => {
       'expansion',
       'k',
       'beta',
+      'bDecInit',
       'tokens',
       'batch',
       'lr',

@@ -95,6 +95,14 @@ export const TRAIN_SAE_SCHEMA = [
     defaultHelp: 'none; top-AFA layer_norm',
   },
   {
+    key: 'bDecInit',
+    flag: '--b-dec-init <how>',
+    kind: 'string',
+    choices: ['geometric-median', 'mean', 'zero'],
+    help: 'initial decoder bias, from the first batch',
+    defaultHelp: 'geometric-median; top-AFA zero',
+  },
+  {
     key: 'tokens',
     flag: '--tokens <n>',
     kind: 'int',
