@@ -1,6 +1,7 @@
 /**
  * `pnpm train:demo [--steps N] [--out DIR] [--work DIR] [--fresh] [--batch N] [--lr X] [--seed N]`:
- * trains the demo model from scratch (or resumes), then evaluates it and writes the model card.
+ * trains the demo model from scratch (or resumes) with the shipped recipe (`TRAIN_MIX`, then
+ * `TRAIN_PHASES`); `pnpm eval:demo --card` then evaluates it and writes the model card.
  */
 import { resolve } from 'node:path';
 import { Command } from 'commander';

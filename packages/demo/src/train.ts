@@ -113,8 +113,9 @@ export interface TrainResult {
 }
 
 /**
- * The training mixture of the shipped model: the default corpus mixture with more induction and IOI
- * documents (the two circuits a small model is slowest to form).
+ * The shipped model's training mixture until the first of {@link TRAIN_PHASES}: every phenomenon of
+ * the default corpus, with more IOI, plus `pairs` (previous-token practice) and 27% `repeats`
+ * (long repeated lists, which reward induction on about half their tokens).
  *
  * @example
  * trainDemoModel({ out, mix: { ...TRAIN_MIX, facts: 0.2 } });
