@@ -149,7 +149,7 @@ const PHASE_BASE: Mix = {
 /**
  * The later phases of the shipped recipe, a curriculum for the induction head. On {@link TRAIN_MIX}
  * alone the model forms a previous-token head but no induction head (none by step 3,900, nor in 600
- * further steps with 40% `repeats` and the learning rate restarted at 2e-3). So from step 3,900, 40%
+ * further steps with 40% `repeats` and the learning rate raised to 1.9e-3). So from step 3,900, 40%
  * of the documents are `drills` (lists repeated with a full stop after each repeat, where the place
  * to copy from can be found by counting positions, so a head learns to copy); from step 5,000 they
  * are `repeats` (no full stops, so that place can be found only by matching tokens: induction).
