@@ -233,10 +233,20 @@ export function learningRate(
   o: { lr: number; warmupSteps: number; steps: number; minLrFraction: number },
 ): number {
   if (step < o.warmupSteps) return (o.lr * (step + 1)) / o.warmupSteps;
-  const span = Math.max(1, o.steps - o.warmupSteps - 1);
-  const p = Math.min(1, (step - o.warmupSteps) / span);
-  const lo = o.lr * o.minLrFraction;
-  return lo + 0.5 * (o.lr - lo) * (1 + Math.cos(Math.PI * p));
+  return cosineDecay(step, o.lr, o.warmupSteps, o);
+}
+
+/** Cosine decay from `peak` at step `from` to `peak · minLrFraction` at the last step. */
+function cosineDecay(
+  step: number,
+  peak: number,
+  from: number,
+  o: { steps: number; minLrFraction: number },
+): number {
+  const span = Math.max(1, o.steps - from - 1);
+  const p = Math.min(1, (step - from) / span);
+  const lo = peak * o.minLrFraction;
+  return lo + 0.5 * (peak - lo) * (1 + Math.cos(Math.PI * p));
 }
 
 /**
@@ -254,10 +264,7 @@ export function phasedLearningRate(
 ): number {
   const restart = phases.filter((ph) => ph.lr !== undefined && ph.from <= step).pop();
   if (!restart?.lr) return learningRate(step, o);
-  const span = Math.max(1, o.steps - restart.from - 1);
-  const p = Math.min(1, (step - restart.from) / span);
-  const lo = restart.lr * o.minLrFraction;
-  return lo + 0.5 * (restart.lr - lo) * (1 + Math.cos(Math.PI * p));
+  return cosineDecay(step, restart.lr, restart.from, o);
 }
 
 /** Throws unless `phases` start at increasing steps after step 0, each with a usable mixture. */
